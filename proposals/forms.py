@@ -1,0 +1,95 @@
+"""Forms: the proposal draft and each transition's payload. The transition
+service validates every payload with these, so the pages and the API give the
+same errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Department
+
+from .models import AnswerClass, AssignmentRole, Category, Proposal, ProposalStatus, Satisfaction
+
+
+class TransitionForm(forms.Form):
+    def __init__(self, *args: Any, item: Any = None, user: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.item, self.user = item, user
+
+
+class RejectForm(TransitionForm):
+    reason = forms.CharField(label=_("不立案理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReturnForm(TransitionForm):
+    reason = forms.CharField(label=_("退回理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MergeForm(TransitionForm):
+    into = forms.ModelChoiceField(label=_("并入提案"), queryset=Proposal.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        qs = Proposal.objects.filter(
+            status__in=[ProposalStatus.SUBMITTED, ProposalStatus.REVIEWED, ProposalStatus.ASSIGNED]
+        )
+        if self.item is not None:
+            qs = qs.filter(session_id=self.item.session_id).exclude(pk=self.item.pk)
+        self.fields["into"].queryset = qs.order_by("number", "id")  # type: ignore[attr-defined]
+        self.fields["into"].error_messages["invalid_choice"] = _("只能并入同一次会议中尚在办理的其他提案。")
+
+
+class AssignForm(TransitionForm):
+    lead_department = forms.ModelChoiceField(label=_("主办单位"), queryset=Department.objects.all())
+    co_departments = forms.ModelMultipleChoiceField(
+        label=_("协办单位"), queryset=Department.objects.all(), required=False
+    )
+    due = forms.DateTimeField(label=_("办理期限"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lead, co = data.get("lead_department"), list(data.get("co_departments") or [])
+        if lead is not None and lead in co:
+            self.add_error("co_departments", _("主办单位不能同时作为协办单位。"))
+        if self.item is not None and lead is not None:
+            active_lead = (
+                self.item.current_assignments().filter(role=AssignmentRole.LEAD).exclude(status="returned").first()
+            )
+            if active_lead is not None and active_lead.department_id != lead.pk:
+                self.add_error("lead_department", _("原主办单位仍在办理，不能更换主办单位。"))
+        data["co_departments"] = co
+        return data
+
+
+class FeedbackForm(TransitionForm):
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices)
+    comment = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(TransitionForm):
+    answer = forms.CharField(label=_("答复内容"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
+    answer_class = forms.ChoiceField(label=_("答复类别"), choices=[("", "---"), *AnswerClass.choices], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.item is not None and self.item.role == AssignmentRole.LEAD and not data.get("answer_class"):
+            self.add_error("answer_class", _("主办单位答复须选择答复类别。"))
+        return data
+
+
+class ProposalForm(forms.ModelForm):
+    class Meta:
+        model = Proposal
+        fields = ["session", "title", "category", "reason", "suggestion"]
+        widgets = {
+            "reason": forms.Textarea(attrs={"rows": 6}),
+            "suggestion": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.all()  # type: ignore[attr-defined]
+        self.fields["session"].required = False

@@ -1,0 +1,455 @@
+"""Congress sessions, proposals, co-signatures, assignments and feedback.
+
+Status changes live here as django-fsm transitions; who may call them is in
+workflow/policy.py and the only caller is workflow.services.transition.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from org.models import Department
+from workflow import policy
+from workflow.fsm import FollowUp, WorkflowItem, condition, status_field
+
+
+class Category(models.Model):
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("提案类别")
+        verbose_name_plural = _("提案类别")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CongressSession(models.Model):
+    name = models.CharField(_("届次"), max_length=50, unique=True, help_text=_("例如：第六届第一次"))
+    code = models.CharField(_("编号前缀"), max_length=20, unique=True, help_text=_("提案编号前缀，例如 6-1"))
+    collection_opens = models.DateTimeField(_("征集开始"))
+    collection_closes = models.DateTimeField(_("征集截止"))
+    cosign_threshold = models.PositiveSmallIntegerField(_("附议人数下限"), default=2)
+    triage_days = models.PositiveSmallIntegerField(_("审查期限（天）"), default=7)
+    answer_days = models.PositiveSmallIntegerField(_("办理期限（天）"), default=30)
+    feedback_days = models.PositiveSmallIntegerField(_("反馈期限（天）"), default=15)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("教代会会议")
+        verbose_name_plural = _("教代会会议")
+        ordering = ["-collection_opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(collection_closes__gt=models.F("collection_opens")), name="session_window_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_collecting(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.collection_opens <= now < self.collection_closes
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审查")
+    REVIEWED = "reviewed", _("已立案")
+    REJECTED = "rejected", _("不予立案")
+    MERGED = "merged", _("已并案")
+    CONVERTED = "converted", _("转为意见建议")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    ASSIGNED = "assigned", _("办理中")
+    ANSWERED = "answered", _("已答复")
+    CLOSED = "closed", _("已办结")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+S = ProposalStatus
+
+
+@condition("collection_closed", _("不在本次会议的提案征集期内，不能提交。"))
+def collection_open(proposal: Proposal) -> bool:
+    return proposal.session.is_collecting()
+
+
+@condition("cosign_threshold_not_met", _("附议人数不足，不能提交。"))
+def cosign_threshold_met(proposal: Proposal) -> bool:
+    return proposal.cosignatures.count() >= proposal.session.cosign_threshold
+
+
+@condition("nothing_to_reassign", _("没有被退回的交办，无需重新交办。"))
+def reassign_needed(proposal: Proposal) -> bool:
+    if proposal.status != S.ASSIGNED:
+        return True
+    return proposal.current_assignments().filter(status=AssignmentStatus.RETURNED).exists()
+
+
+@condition("feedback_already_given", _("本轮答复已反馈。"))
+def no_feedback_this_round(proposal: Proposal) -> bool:
+    return not proposal.feedbacks.filter(round=proposal.round).exists()
+
+
+class Proposal(WorkflowItem):
+    session = models.ForeignKey(CongressSession, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("会议"))
+    number = models.CharField(_("提案编号"), max_length=20, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
+    reason = models.TextField(_("案由"), max_length=5000)
+    suggestion = models.TextField(_("建议及办法"), max_length=5000)
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("提案人")
+    )
+    co_proposers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="co_proposals", verbose_name=_("联名提案人")
+    )
+    status = status_field(choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
+    round = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
+    is_key = models.BooleanField(_("重点提案"), default=False)
+    is_suggestion = models.BooleanField(_("意见建议"), default=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("并入提案")
+    )
+    reject_reason = models.TextField(_("不立案理由"), blank=True)
+    due = models.DateTimeField(_("当前环节期限"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    transition_forms = {
+        "reject": "proposals.forms.RejectForm",
+        "merge": "proposals.forms.MergeForm",
+        "assign": "proposals.forms.AssignForm",
+        "feedback": "proposals.forms.FeedbackForm",
+    }
+    flow_tasks = {
+        "accept": "triage",
+        "reject": "triage",
+        "merge": "triage",
+        "convert": "triage",
+        "withdraw": "triage",
+        "assign": "assign",
+        "feedback": "feedback",
+        "close": "close",
+    }
+    internal_transitions = frozenset({"receive_answer"})
+
+    class Meta:
+        verbose_name = _("提案")
+        verbose_name_plural = _("提案")
+        ordering = ["-created_at", "-id"]
+        permissions = [("act_as_proposer", _("作为提案人办理"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "number"], condition=~Q(number=""), name="proposal_number_unique_per_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:detail", args=[self.pk])
+
+    def current_assignments(self) -> models.QuerySet[Assignment]:
+        return self.assignments.filter(round=self.round)
+
+    # Transitions ---------------------------------------------------------
+    @transition(
+        field=status,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        permission=policy.permission("submit"),
+        conditions=[collection_open, cosign_threshold_met],
+    )
+    def submit(self, *, user: Any) -> None:
+        self.submitted_at = timezone.now()
+        self.due = self.submitted_at + timedelta(days=self.session.triage_days)
+
+    @transition(field=status, source=[S.DRAFT, S.SUBMITTED], target=S.WITHDRAWN, permission=policy.permission("withdraw"))
+    def withdraw(self, *, user: Any) -> None:
+        self.due = None
+
+    @transition(field=status, source=S.SUBMITTED, target=S.REVIEWED, permission=policy.permission("accept"))
+    def accept(self, *, user: Any) -> None:
+        self.number = self._next_number()
+        self.due = None
+
+    @transition(field=status, source=S.SUBMITTED, target=S.REJECTED, permission=policy.permission("reject"))
+    def reject(self, *, user: Any, reason: str) -> None:
+        self.reject_reason = reason
+        self.due = None
+
+    @transition(field=status, source=S.SUBMITTED, target=S.MERGED, permission=policy.permission("merge"))
+    def merge(self, *, user: Any, into: Proposal) -> None:
+        self.merged_into = into
+        self.due = None
+
+    @transition(field=status, source=S.SUBMITTED, target=S.CONVERTED, permission=policy.permission("convert"))
+    def convert(self, *, user: Any) -> None:
+        self.is_suggestion = True
+        self.due = None
+
+    @transition(
+        field=status,
+        source=[S.REVIEWED, S.CONVERTED, S.ASSIGNED],
+        target=S.ASSIGNED,
+        permission=policy.permission("assign"),
+        conditions=[reassign_needed],
+    )
+    def assign(self, *, user: Any, lead_department: Department, co_departments: list[Department], due: Any) -> None:
+        self.due = due
+
+    @transition(field=status, source=S.ASSIGNED, target=S.ANSWERED)
+    def receive_answer(self, *, user: Any) -> None:
+        self.due = timezone.now() + timedelta(days=self.session.feedback_days)
+
+    @transition(
+        field=status,
+        source=S.ANSWERED,
+        target=RETURN_VALUE(S.CLOSED, S.ASSIGNED, S.ANSWERED),
+        permission=policy.permission("feedback"),
+        conditions=[no_feedback_this_round],
+    )
+    def feedback(self, *, user: Any, satisfaction: str, comment: str) -> str:
+        if satisfaction != Satisfaction.UNSATISFIED:
+            self.closed_at = timezone.now()
+            self.due = None
+            return S.CLOSED
+        if self.round == 1:
+            # One second round: the departments answer again.
+            self.round = 2
+            self.due = timezone.now() + timedelta(days=self.session.answer_days)
+            return S.ASSIGNED
+        # After the second round the committee closes it.
+        self.due = None
+        return S.ANSWERED
+
+    @transition(field=status, source=S.ANSWERED, target=S.CLOSED, permission=policy.permission("close"))
+    def close(self, *, user: Any) -> None:
+        self.closed_at = timezone.now()
+        self.due = None
+
+    # Hooks for the transition service -------------------------------------
+    def _next_number(self) -> str:
+        # The session row is locked so two accepts can't take the same number.
+        CongressSession.objects.select_for_update().filter(pk=self.session_id).first()
+        taken = Proposal.objects.filter(session_id=self.session_id).exclude(number="").values_list("number", flat=True)
+        last = max((int(n.rsplit("-", 1)[-1]) for n in taken), default=0)
+        return f"{self.session.code}-{last + 1:03d}"
+
+    def on_transitioned(self, name: str, user: Any, payload: dict[str, Any]) -> None:
+        from . import services
+
+        services.proposal_after_transition(proposal=self, name=name, user=user, payload=payload)
+
+    def notification_recipients(self, name: str) -> list[Any]:
+        from . import selectors
+
+        return selectors.proposal_recipients(proposal=self, event=name)
+
+
+class CoSignature(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="cosignatures")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cosignatures")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附议")
+        verbose_name_plural = _("附议")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "delegate"], name="cosign_once")]
+
+    def __str__(self) -> str:
+        return f"{self.delegate} → {self.proposal}"
+
+
+class Invitation(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="invitations")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cosign_invitations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附议邀请")
+        verbose_name_plural = _("附议邀请")
+        constraints = [models.UniqueConstraint(fields=["proposal", "delegate"], name="invite_once")]
+
+    def __str__(self) -> str:
+        return f"{self.delegate} ← {self.proposal}"
+
+
+class Feedback(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="feedbacks")
+    round = models.PositiveSmallIntegerField(_("轮次"))
+    satisfaction = models.CharField(_("满意度"), max_length=24, choices=Satisfaction.choices)
+    comment = models.TextField(_("意见"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("反馈")
+        verbose_name_plural = _("反馈")
+        ordering = ["round"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "round"], name="feedback_once_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} #{self.round}: {self.satisfaction}"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("主办")
+    CO = "co", _("协办")
+
+
+class AssignmentStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("待签收")
+    ACCEPTED = "accepted", _("已签收")
+    RETURNED = "returned", _("已退回")
+    ANSWERED = "answered", _("已答复")
+    APPROVED = "approved", _("已审核")
+
+
+class AnswerClass(models.TextChoices):
+    A = "A", _("A 已解决或采纳")
+    B = "B", _("B 正在解决或列入计划")
+    C = "C", _("C 因条件限制暂不能解决")
+    D = "D", _("D 留作参考")
+
+
+AS = AssignmentStatus
+
+
+@condition("not_lead", _("只有主办单位的答复需要负责人审核。"))
+def is_lead(assignment: Assignment) -> bool:
+    return assignment.role == AssignmentRole.LEAD
+
+
+@condition("co_departments_pending", _("协办单位尚未全部答复，主办单位的答复暂不能审核通过。"))
+def co_departments_done(assignment: Assignment) -> bool:
+    now = timezone.now()
+    pending = assignment.proposal.current_assignments().filter(role=AssignmentRole.CO, status__in=[AS.ASSIGNED, AS.ACCEPTED])
+    return not pending.filter(Q(due__isnull=True) | Q(due__gt=now)).exists()
+
+
+class Assignment(WorkflowItem):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("提案"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("承办单位")
+    )
+    role = models.CharField(_("承办方式"), max_length=8, choices=AssignmentRole.choices)
+    round = models.PositiveSmallIntegerField(_("轮次"), default=1)
+    status = status_field(choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED)
+    due = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
+    return_reason = models.TextField(_("退回理由"), blank=True)
+    answer = models.TextField(_("答复内容"), blank=True)
+    answer_class = models.CharField(_("答复类别"), max_length=1, choices=AnswerClass.choices, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    transition_forms = {"return": "proposals.forms.ReturnForm", "answer": "proposals.forms.AnswerForm"}
+    flow_tasks = {"accept": "sign", "return": "sign", "answer": "answer", "approve": "approve"}
+
+    class Meta:
+        verbose_name = _("交办")
+        verbose_name_plural = _("交办")
+        ordering = ["proposal_id", "round", "role", "id"]
+        permissions = [("handle_assignment", _("承办此交办"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "round", "department"],
+                condition=~Q(status="returned"),
+                name="one_open_assignment_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["proposal", "round"],
+                condition=Q(role="lead") & ~Q(status="returned"),
+                name="one_open_lead_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal.number or self.proposal_id} · {self.department}（{self.get_role_display()}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:assignment", args=[self.pk])
+
+    @transition(field=status, source=AS.ASSIGNED, target=AS.ACCEPTED, permission=policy.permission("accept"))
+    def accept(self, *, user: Any) -> None:
+        pass
+
+    @transition(
+        field=status, source=[AS.ASSIGNED, AS.ACCEPTED], target=AS.RETURNED, permission=policy.permission("return")
+    )
+    def return_(self, *, user: Any, reason: str) -> None:
+        self.return_reason = reason
+
+    @transition(field=status, source=AS.ACCEPTED, target=AS.ANSWERED, permission=policy.permission("answer"))
+    def answer_(self, *, user: Any, answer: str, answer_class: str = "") -> None:
+        self.answer = answer
+        self.answer_class = answer_class
+        self.answered_by = user
+        self.answered_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=AS.ANSWERED,
+        target=AS.APPROVED,
+        permission=policy.permission("approve"),
+        conditions=[is_lead, co_departments_done],
+    )
+    def approve(self, *, user: Any) -> None:
+        self.approved_by = user
+        self.approved_at = timezone.now()
+
+    def follow_ups(self, name: str) -> list[FollowUp]:
+        if name == "approve":
+            return [FollowUp(self.proposal, "receive_answer")]
+        return []
+
+    def notification_recipients(self, name: str) -> list[Any]:
+        from . import selectors
+
+        return selectors.assignment_recipients(assignment=self, event=name)
+
+
+# Direct foreign-key object permissions (django-guardian): faster than the generic tables.
+class ProposalUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Proposal, on_delete=models.CASCADE)
+
+
+class ProposalGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Proposal, on_delete=models.CASCADE)
+
+
+class AssignmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Assignment, on_delete=models.CASCADE)
+
+
+class AssignmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Assignment, on_delete=models.CASCADE)

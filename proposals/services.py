@@ -1,0 +1,163 @@
+"""Writes that are not status transitions (drafts, invitations, co-signing), and
+the side effects the transition service asks the proposal kind to make."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from notifications.services import notify
+from org.models import Role
+from org.roles import has_role
+from workflow import flowlink, history, policy
+from workflow.errors import Conflict, InvalidPayload, NotPermitted
+
+from .forms import ProposalForm
+from .models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    CoSignature,
+    Feedback,
+    Invitation,
+    Proposal,
+)
+from .selectors import current_session
+
+PROPOSER_PERM = "proposals.act_as_proposer"
+DEPARTMENT_PERM = "proposals.handle_assignment"
+
+
+def _form_errors(form: Any) -> InvalidPayload:
+    return InvalidPayload(fields={k: [str(e) for e in v] for k, v in form.errors.items()})
+
+
+def proposal_create(*, user: Any, data: dict[str, Any]) -> Proposal:
+    """A delegate starts a draft. The session defaults to the one collecting now."""
+    if not has_role(user, Role.DELEGATE):
+        raise NotPermitted(_("只有教代会代表可以提出提案。"))
+    data = dict(data)
+    if not data.get("session"):
+        session = current_session()
+        data["session"] = session.pk if session else None
+    form = ProposalForm(data=data)
+    if not form.is_valid():
+        raise _form_errors(form)
+    with transaction.atomic():
+        proposal = form.save(commit=False)
+        proposal.proposer = user
+        proposal.save()
+        assign_perm(PROPOSER_PERM, user, proposal)
+        history.record(proposal, "proposal.create", user, {"title": proposal.title}, to_state=proposal.status)
+        flowlink.start_process(proposal, user)
+    return proposal
+
+
+def proposal_update(*, proposal: Proposal, user: Any, data: dict[str, Any]) -> Proposal:
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        policy.check(locked, "edit", user)
+        merged = {f: getattr(locked, f + "_id", None) or getattr(locked, f) for f in ProposalForm.Meta.fields}
+        merged.update(data)
+        form = ProposalForm(data=merged, instance=locked)
+        if not form.is_valid():
+            raise _form_errors(form)
+        form.save()
+        history.record(locked, "proposal.edit", user, {k: str(v) for k, v in data.items()})
+    return locked
+
+
+def proposal_invite(*, proposal: Proposal, user: Any, delegates: list[Any]) -> list[Invitation]:
+    """The proposer invites delegates to co-sign the draft; they may then see it."""
+    from org.roles import user_roles
+
+    policy.check(proposal, "invite", user)
+    bad = [d for d in delegates if d.pk == proposal.proposer_id or Role.DELEGATE not in user_roles(d)]
+    if bad:
+        raise InvalidPayload(fields={"delegates": [_("只能邀请提案人以外的教代会代表附议。")]})
+    made = []
+    with transaction.atomic():
+        for d in delegates:
+            inv, created = Invitation.objects.get_or_create(proposal=proposal, delegate=d)
+            if created:
+                made.append(inv)
+        if made:
+            history.record(proposal, "proposal.invite", user, {"delegates": [i.delegate_id for i in made]})
+            notify(recipients=[i.delegate for i in made], event="proposal.invite", item=proposal, actor=user)
+    return made
+
+
+def proposal_cosign(*, proposal: Proposal, user: Any) -> CoSignature:
+    """A delegate of the session, not the proposer, co-signs a draft, once."""
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        policy.check(locked, "cosign", user)
+        if user.pk == locked.proposer_id:
+            raise InvalidPayload(_("不能附议自己的提案。"), code="cannot_cosign_own")
+        try:
+            with transaction.atomic():
+                sig = CoSignature.objects.create(proposal=locked, delegate=user)
+        except IntegrityError:
+            raise Conflict(_("您已附议过该提案。"), code="already_cosigned") from None
+        assign_perm("proposals.view_proposal", user, locked)
+        history.record(locked, "proposal.cosign", user, {"delegate": user.pk})
+        notify(recipients=[locked.proposer], event="proposal.cosign", item=locked, actor=user)
+    return sig
+
+
+def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, payload: dict[str, Any]) -> None:
+    if name == "merge":
+        kept: Proposal = payload["into"]
+        people = {proposal.proposer, *proposal.co_proposers.all()} - {kept.proposer}
+        kept.co_proposers.add(*people)
+        for person in people:
+            assign_perm("proposals.view_proposal", person, kept)
+        history.record(kept, "proposal.merged_in", user, {"merged": proposal.pk, "co_proposers": [p.pk for p in people]})
+    elif name == "assign":
+        _create_assignments(proposal, payload["lead_department"], payload["co_departments"], payload.get("due"), user)
+    elif name == "feedback":
+        Feedback.objects.create(
+            proposal=proposal,
+            round=proposal.round - 1 if proposal.status == "assigned" else proposal.round,
+            satisfaction=payload["satisfaction"],
+            comment=payload.get("comment", ""),
+            by=user,
+        )
+        if proposal.status == "assigned":
+            _start_second_round(proposal, user)
+
+
+def _create_assignments(proposal: Proposal, lead: Any, co: list[Any], due: Any, user: Any) -> None:
+    from datetime import timedelta
+
+    due = due or timezone.now() + timedelta(days=proposal.session.answer_days)
+    active = {a.department_id for a in proposal.current_assignments().exclude(status=AssignmentStatus.RETURNED)}
+    wanted = [(lead, AssignmentRole.LEAD)] + [(d, AssignmentRole.CO) for d in co]
+    for department, role in wanted:
+        if department.pk in active:
+            continue
+        _open_assignment(proposal, department, role, due, user)
+    if proposal.due is None:
+        proposal.due = due
+        Proposal.objects.filter(pk=proposal.pk).update(due=due)
+
+
+def _open_assignment(proposal: Proposal, department: Any, role: str, due: Any, user: Any) -> Assignment:
+    a = Assignment.objects.create(proposal=proposal, department=department, role=role, round=proposal.round, due=due)
+    assign_perm(DEPARTMENT_PERM, department.group, a)
+    assign_perm("proposals.view_proposal", department.group, proposal)
+    history.record(a, "assignment.create", user, {"department": department.pk, "role": role}, to_state=a.status)
+    flowlink.start_assignment_process(a, user)
+    return a
+
+
+def _start_second_round(proposal: Proposal, user: Any) -> None:
+    """Unsatisfied feedback: every department that answered in round one answers again."""
+    previous = proposal.assignments.filter(round=proposal.round - 1).exclude(status=AssignmentStatus.RETURNED)
+    for a in previous.select_related("department"):
+        _open_assignment(proposal, a.department, a.role, proposal.due, user)
+

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "proposals"
+
+urlpatterns = [
+    path("", views.proposal_list, name="list"),
+    path("new/", views.proposal_create, name="create"),
+    path("<int:pk>/", views.proposal_detail, name="detail"),
+    path("<int:pk>/edit/", views.proposal_edit, name="edit"),
+    path("<int:pk>/cosign/", views.proposal_cosign, name="cosign"),
+    path("<int:pk>/invite/", views.proposal_invite, name="invite"),
+    path("<int:pk>/transitions/<str:name>/", views.proposal_transition, name="transition"),
+    path("assignments/", views.assignment_list, name="assignments"),
+    path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
+    path("assignments/<int:pk>/transitions/<str:name>/", views.assignment_transition, name="assignment_transition"),
+]

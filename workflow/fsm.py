@@ -1,0 +1,82 @@
+"""The base every item kind builds on: a protected FSM status and the hooks the
+transition service calls. Kinds override the hooks; the engine never names a kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import models
+from django.utils.module_loading import import_string
+from django_fsm import FSMField
+
+
+def status_field(*, choices: Any, default: str) -> FSMField:
+    """The status column: only @transition methods may change it."""
+    return FSMField(max_length=32, choices=choices, default=default, protected=True, db_index=True)
+
+
+def condition(code: str, message: Any) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
+    """Mark an FSM condition with the error code and message the service reports when it fails."""
+
+    def decorate(fn: Callable[..., bool]) -> Callable[..., bool]:
+        fn.error_code = code  # type: ignore[attr-defined]
+        fn.error_message = message  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+class FollowUp:
+    """A transition the service runs next, in the same transaction, as the system."""
+
+    def __init__(self, item: models.Model, name: str, **payload: Any):
+        self.item, self.name, self.payload = item, name, payload
+
+
+class WorkflowItem(models.Model):
+    # transition name -> dotted path of the form that validates its payload.
+    transition_forms: dict[str, str] = {}
+    # transition name -> the viewflow node whose open task the transition completes.
+    flow_tasks: dict[str, str] = {}
+    # transitions run only by the engine as follow-ups, never by a user.
+    internal_transitions: frozenset[str] = frozenset()
+
+    class Meta:
+        abstract = True
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        # A protected FSMField refuses assignment once loaded; reloading is not a
+        # state change, so drop the cached value and let Django set it afresh.
+        fields = kwargs.get("fields") or (args[1] if len(args) > 1 else None)
+        for f in self._meta.concrete_fields:
+            if getattr(f, "protected", False) and (fields is None or f.attname in fields):
+                self.__dict__.pop(f.attname, None)
+        super().refresh_from_db(*args, **kwargs)
+
+    def transition_method(self, name: str) -> Callable[..., Any] | None:
+        # `return` is a Python keyword, so its method is `return_`.
+        for attr in (name, f"{name}_"):
+            meth = getattr(self, attr, None)
+            if meth is not None and hasattr(meth, "_django_fsm"):
+                return meth
+        return None
+
+    def transition_form(self, name: str) -> type | None:
+        path = self.transition_forms.get(name)
+        return import_string(path) if path else None
+
+    # Hooks -------------------------------------------------------------
+    def notification_recipients(self, name: str) -> Iterable[Any]:
+        """Users told about this transition."""
+        return []
+
+    def follow_ups(self, name: str) -> list[FollowUp]:
+        """Transitions of other items that this one triggers."""
+        return []
+
+    def on_transitioned(self, name: str, user: Any, payload: dict[str, Any]) -> None:
+        """Side effects in the same transaction after the row is saved (grants, child rows)."""
+
+    def get_absolute_url(self) -> str:
+        return ""

@@ -1,0 +1,111 @@
+"""The one call that writes history, and the check that the chain is intact."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+from .models import HistoryEntry
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: HistoryEntry) -> str:
+    return _digest(
+        _canonical(
+            {
+                "prev": entry.prev_hash,
+                "ct": entry.content_type_id,
+                "obj": entry.object_id,
+                "seq": entry.seq,
+                "at": entry.at.isoformat(),
+                "actor": entry.actor_id,
+                "action": entry.action,
+                "transition": entry.transition,
+                "from": entry.from_state,
+                "to": entry.to_state,
+                "comment": entry.comment,
+                "payload": entry.payload_digest,
+            }
+        )
+    )
+
+
+def record(
+    item: models.Model,
+    action: str,
+    actor: Any,
+    payload: dict[str, Any] | None = None,
+    *,
+    transition: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+    now: Any = None,
+) -> HistoryEntry:
+    """Append one row to the item's chain. Call inside the transaction that made the
+    change, after the item row is locked, so two writers can't take the same seq."""
+    ct = ContentType.objects.get_for_model(item, for_concrete_model=False)
+    last = HistoryEntry.objects.filter(content_type=ct, object_id=item.pk).order_by("-seq").only("seq", "hash").first()
+    payload_json = json.loads(_canonical(payload or {}))
+    entry = HistoryEntry(
+        content_type=ct,
+        object_id=item.pk,
+        seq=(last.seq + 1) if last else 1,
+        at=now or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        payload=payload_json,
+        payload_digest=_digest(_canonical(payload_json)),
+        prev_hash=last.hash if last else "",
+    )
+    entry.hash = entry_hash(entry)
+    entry.save()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    content_type_id: int
+    object_id: int
+    seq: int
+    reason: str
+
+
+def verify_chains(batch_size: int = 2000) -> Iterator[ChainBreak]:
+    """Walk every item's chain in order and yield each place it is broken."""
+    key: tuple[int, int] | None = None
+    prev_hash = ""
+    expected_seq = 1
+    rows = HistoryEntry.objects.order_by("content_type_id", "object_id", "seq").iterator(chunk_size=batch_size)
+    for row in rows:
+        row_key = (row.content_type_id, row.object_id)
+        if row_key != key:
+            key, prev_hash, expected_seq = row_key, "", 1
+        if row.seq != expected_seq:
+            yield ChainBreak(*row_key, row.seq, f"missing row before seq {row.seq}")
+        if row.prev_hash != prev_hash:
+            yield ChainBreak(*row_key, row.seq, "prev_hash does not match the previous row")
+        if row.payload_digest != _digest(_canonical(row.payload)):
+            yield ChainBreak(*row_key, row.seq, "payload does not match its digest")
+        if row.hash != entry_hash(row):
+            yield ChainBreak(*row_key, row.seq, "row content does not match its hash")
+        prev_hash, expected_seq = row.hash, row.seq + 1

@@ -1,0 +1,70 @@
+"""The engine's own tables: the append-only, hash-chained history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class HistoryQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("history rows are never updated")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("history rows are never deleted")
+
+    def for_item(self, item: models.Model) -> HistoryQuerySet:
+        ct = ContentType.objects.get_for_model(item, for_concrete_model=False)
+        return self.filter(content_type=ct, object_id=item.pk)
+
+
+class HistoryEntry(models.Model):
+    """One row per transition or audited action. Each row carries the hash of
+    the previous row of the same item, so an edited or removed row breaks the chain."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    seq = models.PositiveIntegerField(_("序号"))
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("操作人")
+    )
+    action = models.CharField(_("动作"), max_length=100)
+    transition = models.CharField(_("流转"), max_length=50, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=32, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=32, blank=True)
+    comment = models.TextField(_("说明"), blank=True)
+    payload = models.JSONField(_("内容"), default=dict, blank=True)
+    payload_digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+        ordering = ["content_type_id", "object_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "seq"], name="history_one_row_per_seq"),
+        ]
+        indexes = [models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.object_id}.{self.seq}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise AppendOnlyError("history rows are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("history rows are never deleted")

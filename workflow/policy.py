@@ -1,0 +1,151 @@
+"""Who may do what: one declarative table of item kind x action x states x roles.
+
+A row says: on an item of this kind, in one of these states, a user holding one
+of these roles may perform this action; if ``object_perm`` is set, the user must
+also hold that django-guardian permission on the item itself (granted to the
+proposer and co-signers on their proposal, to a department's group on its
+assignment). Kinds are named by their model label, so the engine imports none
+of them. HTML views, the API, the admin and the FSM's ``permission=`` all ask
+this module; nothing else decides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from org.roles import user_roles
+
+from .errors import NotPermitted, TransitionNotAllowed
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    action: str
+    states: frozenset[str]
+    roles: frozenset[str]
+    object_perm: str = ""
+
+
+def rule(kind: str, action: str, *, states: Iterable[str], roles: Iterable[str], object_perm: str = "") -> Rule:
+    return Rule(kind, action, frozenset(states), frozenset(roles), object_perm)
+
+
+P = "proposals.proposal"
+A = "proposals.assignment"
+AS_PROPOSER = "proposals.act_as_proposer"
+AS_DEPARTMENT = "proposals.handle_assignment"
+
+RULES: list[Rule] = [
+    # The delegate's own proposal.
+    rule(P, "edit", states=["draft"], roles=["delegate"], object_perm=AS_PROPOSER),
+    rule(P, "invite", states=["draft"], roles=["delegate"], object_perm=AS_PROPOSER),
+    rule(P, "submit", states=["draft"], roles=["delegate"], object_perm=AS_PROPOSER),
+    rule(P, "withdraw", states=["draft", "submitted"], roles=["delegate"], object_perm=AS_PROPOSER),
+    rule(P, "feedback", states=["answered"], roles=["delegate"], object_perm=AS_PROPOSER),
+    # Co-signing someone else's draft (the service refuses the proposer).
+    rule(P, "cosign", states=["draft"], roles=["delegate"]),
+    # The proposal committee's triage, assignment and closing.
+    rule(P, "accept", states=["submitted"], roles=["committee"]),
+    rule(P, "reject", states=["submitted"], roles=["committee"]),
+    rule(P, "merge", states=["submitted"], roles=["committee"]),
+    rule(P, "convert", states=["submitted"], roles=["committee"]),
+    rule(P, "assign", states=["reviewed", "converted", "assigned"], roles=["committee"]),
+    rule(P, "close", states=["answered"], roles=["committee"]),
+    # The department's side of an assignment.
+    rule(A, "accept", states=["assigned"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
+    rule(
+        A,
+        "return",
+        states=["assigned", "accepted"],
+        roles=["department_handler", "department_head"],
+        object_perm=AS_DEPARTMENT,
+    ),
+    rule(A, "answer", states=["accepted"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
+    rule(A, "approve", states=["answered"], roles=["department_head"], object_perm=AS_DEPARTMENT),
+]
+
+_BY_KEY: dict[tuple[str, str], list[Rule]] = defaultdict(list)
+
+
+def register(*rules: Rule) -> None:
+    """Add rows for a kind defined outside this table (used by tests and plug-in kinds)."""
+    for r in rules:
+        RULES.append(r)
+        _BY_KEY[(r.kind, r.action)].append(r)
+
+
+for _r in RULES:
+    _BY_KEY[(_r.kind, _r.action)].append(_r)
+
+
+def kind_of(item: models.Model) -> str:
+    return item._meta.label_lower
+
+
+def actions_for(kind: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in RULES:
+        if r.kind == kind:
+            seen.setdefault(r.action, None)
+    return list(seen)
+
+
+def _holds(user: Any, perm: str, item: models.Model) -> bool:
+    checker = getattr(user, "_guardian_checker", None)
+    if checker is None:
+        from guardian.core import ObjectPermissionChecker
+
+        checker = ObjectPermissionChecker(user)
+        user._guardian_checker = checker
+    codename = perm.split(".", 1)[1]
+    return bool(checker.has_perm(codename, item))
+
+
+def check(item: models.Model, action: str, user: Any, *, state: str | None = None) -> None:
+    """Raise TransitionNotAllowed (409) if no row allows the action in the item's
+    state, NotPermitted (403) if rows exist but none fits the user."""
+    state = getattr(item, "status", "") if state is None else state
+    rows = [r for r in _BY_KEY.get((kind_of(item), action), []) if state in r.states]
+    if not rows:
+        raise TransitionNotAllowed()
+    roles = user_roles(user)
+    for r in rows:
+        if r.roles & roles and (not r.object_perm or _holds(user, r.object_perm, item)):
+            return
+    raise NotPermitted()
+
+
+def allows(item: models.Model, action: str, user: Any) -> bool:
+    try:
+        check(item, action, user)
+    except (TransitionNotAllowed, NotPermitted):
+        return False
+    return True
+
+
+def permission(action: str) -> Callable[[Any, Any], bool]:
+    """The FSM's ``permission=`` for a transition: the same table, asked by django-fsm."""
+
+    def fsm_permission(instance: Any, user: Any) -> bool:
+        return allows(instance, action, user)
+
+    fsm_permission.__name__ = f"policy_{action}"
+    return fsm_permission
+
+
+def prefetch(user: Any, items: Iterable[models.Model]) -> None:
+    """Load the user's object grants for a page of items in one query per model."""
+    from guardian.core import ObjectPermissionChecker
+
+    items = list(items)
+    if not items or not getattr(user, "is_authenticated", False):
+        return
+    checker = getattr(user, "_guardian_checker", None) or ObjectPermissionChecker(user)
+    user._guardian_checker = checker
+    checker.prefetch_perms(items)

@@ -104,6 +104,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"
 
+VIEWFLOW = {"AUTOREGISTER": False}  # we serve our own task pages, not viewflow's site
+
 # guardian: anonymous users get nothing; we never need its anonymous user row.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

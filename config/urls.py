@@ -3,5 +3,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("config.api_urls")),
     path("proposals/", include("proposals.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include("config.page_urls")),
 ]

@@ -48,12 +48,14 @@ class Department(models.Model):
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["kind", "name"]
+        permissions = [("act_for_department", _("代表本单位办理"))]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.group_id is None:
+        creating = self.group_id is None
+        if creating:
             # The group name only needs to be unique; it is renamed to the pk below.
             self.group = Group.objects.create(name=f"{DEPARTMENT_GROUP_PREFIX}new:{self.name}")
         super().save(*args, **kwargs)
@@ -61,6 +63,11 @@ class Department(models.Model):
         if self.group.name != wanted:
             self.group.name = wanted
             self.group.save(update_fields=["name"])
+        if creating:
+            # The department's task queue in viewflow is keyed on this object grant.
+            from guardian.shortcuts import assign_perm
+
+            assign_perm("org.act_for_department", self.group, self)
 
 
 class Delegation(models.Model):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from viewflow.workflow.models import Process
 
 from org.models import Department
 from workflow import policy
@@ -135,6 +136,7 @@ class Proposal(WorkflowItem):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
+    flow_path = "proposals.flows.ProposalFlow"
     transition_forms = {
         "reject": "proposals.forms.RejectForm",
         "merge": "proposals.forms.MergeForm",
@@ -142,14 +144,17 @@ class Proposal(WorkflowItem):
         "feedback": "proposals.forms.FeedbackForm",
     }
     flow_tasks = {
-        "accept": "triage",
-        "reject": "triage",
-        "merge": "triage",
-        "convert": "triage",
-        "withdraw": "triage",
-        "assign": "assign",
-        "feedback": "feedback",
-        "close": "close",
+        "submit": ("draft",),
+        "withdraw": ("draft", "triage"),
+        "accept": ("triage",),
+        "reject": ("triage",),
+        "merge": ("triage",),
+        "convert": ("triage",),
+        "assign": ("assign",),
+        "receive_answer": ("wait_answer",),
+        "feedback": ("feedback",),
+        # No feedback within the period: the committee closes it in the proposer's stead.
+        "close": ("close", "feedback"),
     }
     internal_transitions = frozenset({"receive_answer"})
 
@@ -157,7 +162,10 @@ class Proposal(WorkflowItem):
         verbose_name = _("提案")
         verbose_name_plural = _("提案")
         ordering = ["-created_at", "-id"]
-        permissions = [("act_as_proposer", _("作为提案人办理"))]
+        permissions = [
+            ("act_as_proposer", _("作为提案人办理")),
+            ("triage_proposal", _("审查、交办和办结提案")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "number"], condition=~Q(number=""), name="proposal_number_unique_per_session"
@@ -372,8 +380,14 @@ class Assignment(WorkflowItem):
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
+    flow_path = "proposals.flows.AssignmentFlow"
     transition_forms = {"return": "proposals.forms.ReturnForm", "answer": "proposals.forms.AnswerForm"}
-    flow_tasks = {"accept": "sign", "return": "sign", "answer": "answer", "approve": "approve"}
+    flow_tasks = {
+        "accept": ("sign",),
+        "return": ("sign", "answer"),
+        "answer": ("answer",),
+        "approve": ("approve",),
+    }
 
     class Meta:
         verbose_name = _("交办")
@@ -436,6 +450,24 @@ class Assignment(WorkflowItem):
         from . import selectors
 
         return selectors.assignment_recipients(assignment=self, event=name)
+
+
+# viewflow processes: one per proposal, one child per assignment (the free wheel has no
+# Subprocess). `manage` is declared here because viewflow adds it at import time.
+class ProposalProcess(Process):
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("提案办理流程")
+        verbose_name_plural = _("提案办理流程")
+
+
+class AssignmentProcess(Process):
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("承办流程")
+        verbose_name_plural = _("承办流程")
 
 
 # Direct foreign-key object permissions (django-guardian): faster than the generic tables.

@@ -118,6 +118,9 @@ def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, paylo
             assign_perm("proposals.view_proposal", person, kept)
         history.record(kept, "proposal.merged_in", user, {"merged": proposal.pk, "co_proposers": [p.pk for p in people]})
     elif name == "assign":
+        # A reassignment also finishes the committee's "reassign" task of each returned assignment.
+        for returned in proposal.current_assignments().filter(status=AssignmentStatus.RETURNED):
+            flowlink.complete_tasks(returned, ("reassign",), user)
         _create_assignments(proposal, payload["lead_department"], payload["co_departments"], payload.get("due"), user)
     elif name == "feedback":
         Feedback.objects.create(
@@ -151,7 +154,7 @@ def _open_assignment(proposal: Proposal, department: Any, role: str, due: Any, u
     assign_perm(DEPARTMENT_PERM, department.group, a)
     assign_perm("proposals.view_proposal", department.group, proposal)
     history.record(a, "assignment.create", user, {"department": department.pk, "role": role}, to_state=a.status)
-    flowlink.start_assignment_process(a, user)
+    flowlink.start_process(a, user)
     return a
 
 

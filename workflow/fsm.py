@@ -37,8 +37,10 @@ class FollowUp:
 class WorkflowItem(models.Model):
     # transition name -> dotted path of the form that validates its payload.
     transition_forms: dict[str, str] = {}
-    # transition name -> the viewflow node whose open task the transition completes.
-    flow_tasks: dict[str, str] = {}
+    # dotted path of the viewflow Flow that runs one process per item.
+    flow_path: str = ""
+    # transition name -> the viewflow nodes whose open task the transition completes.
+    flow_tasks: dict[str, tuple[str, ...]] = {}
     # transitions run only by the engine as follow-ups, never by a user.
     internal_transitions: frozenset[str] = frozenset()
 

@@ -68,6 +68,9 @@ RULES: list[Rule] = [
     ),
     rule(A, "answer", states=["accepted"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     rule(A, "approve", states=["answered"], roles=["department_head"], object_perm=AS_DEPARTMENT),
+    # Congress sessions have no status; their one "state" is the empty string.
+    rule("proposals.congresssession", "create", states=[""], roles=["union_office", "admin"]),
+    rule("proposals.congresssession", "edit", states=[""], roles=["union_office", "admin"]),
 ]
 
 _BY_KEY: dict[tuple[str, str], list[Rule]] = defaultdict(list)

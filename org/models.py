@@ -106,7 +106,8 @@ class Profile(models.Model):
         super().save(*args, **kwargs)
         # Department membership is group membership, so grants to the group reach the user.
         stale = self.user.groups.filter(name__startswith=DEPARTMENT_GROUP_PREFIX)
-        if self.department_id is not None:
-            stale = stale.exclude(pk=self.department.group_id)
-            self.user.groups.add(self.department.group_id)
+        department = self.department
+        if department is not None:
+            stale = stale.exclude(pk=department.group_id)
+            self.user.groups.add(department.group_id)
         self.user.groups.remove(*stale)

@@ -51,7 +51,9 @@ class ProposalFlow(flow.Flow):
     start = flow.StartHandle(this.start_process).Next(this.draft)
     draft = flow.ManualTask().Annotation(title=_("修改并提交提案")).Assign(_proposer).Next(this.after_draft)
     after_draft = flow.If(lambda a: _status(a) == ProposalStatus.SUBMITTED).Then(this.triage).Else(this.end)
-    triage = flow.ManualTask().Annotation(title=_("审查提案（立案）")).Permission(COMMITTEE_QUEUE).Next(this.after_triage)
+    triage = (
+        flow.ManualTask().Annotation(title=_("审查提案（立案）")).Permission(COMMITTEE_QUEUE).Next(this.after_triage)
+    )
     after_triage = (
         flow.If(lambda a: _status(a) in (ProposalStatus.REVIEWED, ProposalStatus.CONVERTED))
         .Then(this.assign)

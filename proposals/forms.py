@@ -66,7 +66,9 @@ class AssignForm(TransitionForm):
 
 class FeedbackForm(TransitionForm):
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices)
-    comment = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AnswerForm(TransitionForm):

@@ -111,7 +111,9 @@ def no_feedback_this_round(proposal: Proposal) -> bool:
 
 
 class Proposal(WorkflowItem):
-    session = models.ForeignKey(CongressSession, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("会议"))
+    session = models.ForeignKey(
+        CongressSession, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("会议")
+    )
     number = models.CharField(_("提案编号"), max_length=20, blank=True)
     title = models.CharField(_("标题"), max_length=200)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
@@ -193,7 +195,9 @@ class Proposal(WorkflowItem):
         self.submitted_at = timezone.now()
         self.due = self.submitted_at + timedelta(days=self.session.triage_days)
 
-    @transition(field=status, source=[S.DRAFT, S.SUBMITTED], target=S.WITHDRAWN, permission=policy.permission("withdraw"))
+    @transition(
+        field=status, source=[S.DRAFT, S.SUBMITTED], target=S.WITHDRAWN, permission=policy.permission("withdraw")
+    )
     def withdraw(self, *, user: Any) -> None:
         self.due = None
 
@@ -354,7 +358,9 @@ def is_lead(assignment: Assignment) -> bool:
 @condition("co_departments_pending", _("协办单位尚未全部答复，主办单位的答复暂不能审核通过。"))
 def co_departments_done(assignment: Assignment) -> bool:
     now = timezone.now()
-    pending = assignment.proposal.current_assignments().filter(role=AssignmentRole.CO, status__in=[AS.ASSIGNED, AS.ACCEPTED])
+    pending = assignment.proposal.current_assignments().filter(
+        role=AssignmentRole.CO, status__in=[AS.ASSIGNED, AS.ACCEPTED]
+    )
     return not pending.filter(Q(due__isnull=True) | Q(due__gt=now)).exists()
 
 

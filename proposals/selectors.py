@@ -82,9 +82,13 @@ def _department_id(user: Any) -> int | None:
 
 
 def department_members(department_id: int, *roles: str) -> QuerySet:
-    return get_user_model().objects.filter(
-        profile__department_id=department_id, groups__name__in=[f"role:{r}" for r in roles], is_active=True
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(
+            profile__department_id=department_id, groups__name__in=[f"role:{r}" for r in roles], is_active=True
+        )
+        .distinct()
+    )
 
 
 def proposal_recipients(*, proposal: Proposal, event: str) -> list[Any]:
@@ -103,8 +107,10 @@ def assignment_recipients(*, assignment: Assignment, event: str) -> list[Any]:
     if event == "answer":
         if assignment.role == AssignmentRole.LEAD:
             return list(department_members(assignment.department_id, Role.DEPARTMENT_HEAD))
-        lead = assignment.proposal.current_assignments().filter(role=AssignmentRole.LEAD).exclude(
-            status=AssignmentStatus.RETURNED
+        lead = (
+            assignment.proposal.current_assignments()
+            .filter(role=AssignmentRole.LEAD)
+            .exclude(status=AssignmentStatus.RETURNED)
         )
         return [u for a in lead for u in department_members(a.department_id, Role.DEPARTMENT_HANDLER)]
     return list(users_with_role(Role.COMMITTEE))

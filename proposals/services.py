@@ -116,7 +116,9 @@ def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, paylo
         kept.co_proposers.add(*people)
         for person in people:
             assign_perm("proposals.view_proposal", person, kept)
-        history.record(kept, "proposal.merged_in", user, {"merged": proposal.pk, "co_proposers": [p.pk for p in people]})
+        history.record(
+            kept, "proposal.merged_in", user, {"merged": proposal.pk, "co_proposers": [p.pk for p in people]}
+        )
     elif name == "assign":
         # A reassignment also finishes the committee's "reassign" task of each returned assignment.
         for returned in proposal.current_assignments().filter(status=AssignmentStatus.RETURNED):
@@ -163,4 +165,3 @@ def _start_second_round(proposal: Proposal, user: Any) -> None:
     previous = proposal.assignments.filter(round=proposal.round - 1).exclude(status=AssignmentStatus.RETURNED)
     for a in previous.select_related("department"):
         _open_assignment(proposal, a.department, a.role, proposal.due, user)
-

@@ -9,7 +9,9 @@ from org.roles import user_set_roles
 
 
 def make_user(username: str, full_name: str, roles: list[str], department: Any, password: str = "pw") -> Any:
-    user = get_user_model().objects.create_user(username=username, password=password, email=f"{username}@example.edu.cn")
+    user = get_user_model().objects.create_user(
+        username=username, password=password, email=f"{username}@example.edu.cn"
+    )
     Profile.objects.create(user=user, full_name=full_name, department=department)
     user_set_roles(user=user, roles=roles)
     return get_user_model().objects.get(pk=user.pk)

@@ -4,7 +4,7 @@ transition service calls. Kinds override the hooks; the engine never names a kin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.module_loading import import_string
@@ -35,6 +35,10 @@ class FollowUp:
 
 
 class WorkflowItem(models.Model):
+    # Each kind declares its own `status = status_field(...)` with its states.
+    status: Any
+    objects: ClassVar[models.Manager[Any]]
+
     # transition name -> dotted path of the form that validates its payload.
     transition_forms: dict[str, str] = {}
     # dotted path of the viewflow Flow that runs one process per item.
@@ -46,6 +50,9 @@ class WorkflowItem(models.Model):
 
     class Meta:
         abstract = True
+
+    def get_absolute_url(self) -> str:
+        return ""
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         # A protected FSMField refuses assignment once loaded; reloading is not a
@@ -79,6 +86,3 @@ class WorkflowItem(models.Model):
 
     def on_transitioned(self, name: str, user: Any, payload: dict[str, Any]) -> None:
         """Side effects in the same transaction after the row is saved (grants, child rows)."""
-
-    def get_absolute_url(self) -> str:
-        return ""

@@ -151,4 +151,4 @@ def prefetch(user: Any, items: Iterable[models.Model]) -> None:
         return
     checker = getattr(user, "_guardian_checker", None) or ObjectPermissionChecker(user)
     user._guardian_checker = checker
-    checker.prefetch_perms(items)
+    checker.prefetch_perms(items)  # type: ignore[arg-type]  # any sequence of one model works

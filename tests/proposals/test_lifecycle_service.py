@@ -26,7 +26,10 @@ def test_it_carries_a_proposal_from_draft_to_closed(people, session, category, d
     p = transition(p, "accept", people["committee"])
     assert p.number == "6-1-001"
     p = transition(
-        p, "assign", people["committee"], lead_department=departments["logistics"].pk,
+        p,
+        "assign",
+        people["committee"],
+        lead_department=departments["logistics"].pk,
         co_departments=[departments["hr"].pk],
     )
     assert p.status == "assigned"
@@ -58,9 +61,18 @@ def test_it_carries_a_proposal_from_draft_to_closed(people, session, category, d
     assert p.status == "closed"
     actions = list(HistoryEntry.objects.for_item(p).values_list("action", flat=True))
     assert actions == [
-        "proposal.create", "proposal.invite", "proposal.cosign", "proposal.cosign", "proposal.submit",
-        "proposal.accept", "proposal.assign", "proposal.receive_answer", "proposal.feedback",
-        "proposal.receive_answer", "proposal.feedback", "proposal.close",
+        "proposal.create",
+        "proposal.invite",
+        "proposal.cosign",
+        "proposal.cosign",
+        "proposal.submit",
+        "proposal.accept",
+        "proposal.assign",
+        "proposal.receive_answer",
+        "proposal.feedback",
+        "proposal.receive_answer",
+        "proposal.feedback",
+        "proposal.close",
     ]
 
 

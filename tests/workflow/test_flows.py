@@ -32,7 +32,9 @@ def test_tasks_land_in_the_right_inboxes_through_the_whole_lifecycle(people, ses
     assert nodes(people["bob"]) == []
     transition(p, "accept", committee)
     assert nodes(committee) == ["assign"]
-    transition(p, "assign", committee, lead_department=departments["logistics"].pk, co_departments=[departments["hr"].pk])
+    transition(
+        p, "assign", committee, lead_department=departments["logistics"].pk, co_departments=[departments["hr"].pk]
+    )
     assert nodes(committee) == []
     assert nodes(people["handler"]) == ["sign"]
     assert nodes(people["hr_handler"]) == ["sign"]

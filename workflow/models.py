@@ -68,3 +68,19 @@ class HistoryEntry(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise AppendOnlyError("history rows are never deleted")
+
+
+class ClosedDay(models.Model):
+    """A day the union office declares non-working on top of the statutory calendar
+    (e.g. a campus-wide closure); `workflow.calendar` skips it when counting working days."""
+
+    date = models.DateField(_("日期"), unique=True)
+    reason = models.CharField(_("原因"), max_length=200)
+
+    class Meta:
+        verbose_name = _("额外休息日")
+        verbose_name_plural = _("额外休息日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.reason}"

@@ -1,0 +1,199 @@
+"""The engine's working-day calendar: deadlines in calendar days or working days (工作日).
+
+Everything is counted in Asia/Shanghai local dates, whatever time zone the caller's instant
+is in: a UTC instant at 17:30 on 30 September is already 1 October (a holiday) on campus.
+
+A working day is a Monday-Friday that is not a statutory holiday, or a weekend day that the
+State Council made a make-up working day (调休), as published in `chinese_calendar`, minus
+the extra closed days the union office enters (`workflow.models.ClosedDay`).
+
+Conventions (one each, tested in tests/workflow/test_calendar.py):
+
+- `add_days(start, n)` keeps the Shanghai wall-clock time: Tue 10:00 + 7 days is the next
+  Tue 10:00. Holidays do not matter for calendar days.
+- `add_working_days(start, n)` returns the END of the n-th working day strictly after
+  start's local date, i.e. 23:59:59.999999 Asia/Shanghai on that date. The time of day of
+  `start` and whether start's date is itself a working day do not matter; people read a
+  deadline as a date ("请于10月8日前答复") and a whole day to act on it. Examples from the
+  2024 National Day holiday (1-7 Oct off, Sun 29 Sep and Sat 12 Oct worked):
+  Mon 30 Sep 10:00 + 1 -> Tue 8 Oct 23:59:59.999999; Thu 3 Oct (holiday) + 1 -> the same;
+  Fri 27 Sep + 1 -> Sun 29 Sep (a make-up working day).
+  n == 0 means "by the end of today's working day": start's date if it is a working day,
+  else the next working day. n < 0 counts backwards: the end of the |n|-th working day
+  strictly before start's date (for "remind N working days before").
+- `working_days_between(a, b)` counts working days in (a, b]; negative when b < a. Days
+  overdue = working_days_between(local_date(due), local_date(now)).
+
+A year `chinese_calendar` has no data for raises `CalendarNotCovered` rather than guessing
+that it has no holidays: a silently wrong deadline is worse than a visible refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from workflow.errors import DomainError
+
+# Hard-coded rather than settings.TIME_ZONE: the holiday data is China's, so the dates it
+# speaks about are Shanghai dates regardless of how a deployment is configured.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class CalendarNotCovered(DomainError):
+    """The installed holiday data has no schedule for `year` (chinesecalendar 1.11.0: 2004-2026)."""
+
+    status = 409
+    code = "calendar_not_covered"
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        message: Any = format_lazy(_("{year}年的法定节假日安排尚未收录，请联系系统管理员升级节假日数据。"), year=year)
+        super().__init__(message)
+
+
+@lru_cache(maxsize=64)
+def _year_covered(year: int) -> bool:
+    # chinese_calendar signals an unsupported year only by raising NotImplementedError from
+    # its lookups; probing one date per year (cached) turns that into a clean yes/no.
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _require_covered(year: int) -> None:
+    if not _year_covered(year):
+        raise CalendarNotCovered(year)
+
+
+def _require_aware(instant: datetime) -> None:
+    if not isinstance(instant, datetime):
+        raise TypeError(f"expected a datetime, got {type(instant).__name__}")
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        # A naive datetime would be read in whatever zone the server runs in; refuse to guess.
+        raise ValueError("start must be a timezone-aware datetime")
+
+
+def _require_date(d: date) -> None:
+    # datetime is a subclass of date; taking its .date() would use the instant's own zone,
+    # not Shanghai's, so make the caller say which local date they mean (see local_date).
+    if isinstance(d, datetime) or not isinstance(d, date):
+        raise TypeError(f"expected a date, got {type(d).__name__}; use local_date() for instants")
+
+
+def local_date(instant: datetime) -> date:
+    """The Asia/Shanghai calendar date of an aware instant."""
+    _require_aware(instant)
+    return instant.astimezone(SHANGHAI).date()
+
+
+def end_of_day(d: date) -> datetime:
+    """The last representable instant of local date `d` (23:59:59.999999 Asia/Shanghai)."""
+    _require_date(d)
+    return datetime.combine(d, time.max, tzinfo=SHANGHAI)
+
+
+class WorkingCalendar:
+    """Answers "is this a working day?" for one unit of work.
+
+    The union office's closed days are loaded for whole years, one query per span of years
+    first asked about, then kept: a deadline computation touches one year, or two across New
+    Year. Share one instance across a loop (e.g. a reminder sweep) to keep it at one query;
+    do not keep one across requests, or closed days entered meanwhile are missed.
+    """
+
+    def __init__(self) -> None:
+        self._closed: frozenset[date] = frozenset()
+        self._years: tuple[int, int] | None = None  # inclusive span of years already loaded
+
+    def _load(self, first_year: int, last_year: int) -> None:
+        if self._years is not None and self._years[0] <= first_year and last_year <= self._years[1]:
+            return
+        lo, hi = first_year, last_year
+        if self._years is not None:
+            # Keep the loaded span contiguous; the table holds a handful of rows a year, so
+            # reloading the union in one query is cheaper than tracking holes.
+            lo, hi = min(lo, self._years[0]), max(hi, self._years[1])
+        for year in range(lo, hi + 1):
+            _require_covered(year)
+
+        from workflow.models import ClosedDay  # the calendar module is importable before apps load
+
+        self._closed = frozenset(
+            ClosedDay.objects.filter(date__gte=date(lo, 1, 1), date__lte=date(hi, 12, 31)).values_list(
+                "date", flat=True
+            )
+        )
+        self._years = (lo, hi)
+
+    def is_working_day(self, d: date) -> bool:
+        _require_date(d)
+        self._load(d.year, d.year)
+        return bool(chinese_calendar.is_workday(d)) and d not in self._closed
+
+    def shift(self, d: date, n: int) -> date:
+        """The n-th working day strictly after `d` (n > 0), strictly before it (n < 0), or
+        `d` itself if working else the next working day (n == 0)."""
+        _require_date(d)
+        if n == 0:
+            while not self.is_working_day(d):
+                d += timedelta(days=1)
+            return d
+        step = timedelta(days=1 if n > 0 else -1)
+        remaining = abs(n)
+        # Terminates: every step either finds a working day or eventually leaves the covered
+        # years, where is_working_day raises CalendarNotCovered.
+        while remaining:
+            d += step
+            if self.is_working_day(d):
+                remaining -= 1
+        return d
+
+    def count_between(self, a: date, b: date) -> int:
+        """Working days in (a, b]; negative when b < a."""
+        _require_date(a)
+        _require_date(b)
+        if b < a:
+            return -self.count_between(b, a)
+        if a == b:
+            return 0
+        self._load((a + timedelta(days=1)).year, b.year)
+        days = (b - a).days
+        return sum(1 for i in range(1, days + 1) if self.is_working_day(a + timedelta(days=i)))
+
+
+def add_days(start: datetime, n: int) -> datetime:
+    """`start` plus n calendar days, at the same Asia/Shanghai wall-clock time."""
+    _require_aware(start)
+    local = start.astimezone(SHANGHAI)
+    # Arithmetic on the wall clock, then re-attach the zone, so a caller's own DST (e.g. an
+    # instant given in New York) cannot shift the campus time of day.
+    return (local.replace(tzinfo=None) + timedelta(days=n)).replace(tzinfo=SHANGHAI)
+
+
+def add_working_days(start: datetime, n: int, *, calendar: WorkingCalendar | None = None) -> datetime:
+    """The deadline n working days after `start`: the end (23:59:59.999999 Asia/Shanghai)
+    of the n-th working day strictly after start's local date. See the module docstring for
+    n == 0 and n < 0. Raises CalendarNotCovered when the count enters a year without data."""
+    _require_aware(start)
+    cal = calendar or WorkingCalendar()
+    return end_of_day(cal.shift(local_date(start), n))
+
+
+def is_working_day(d: date, *, calendar: WorkingCalendar | None = None) -> bool:
+    """Whether local date `d` is a working day (statutory calendar, 调休 and closed days)."""
+    return (calendar or WorkingCalendar()).is_working_day(d)
+
+
+def working_days_between(a: date, b: date, *, calendar: WorkingCalendar | None = None) -> int:
+    """Working days in (a, b]: 0 when equal, negative when b < a. For "days overdue" pass the
+    due date as `a` and today's local date as `b`."""
+    return (calendar or WorkingCalendar()).count_between(a, b)

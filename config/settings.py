@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "viewflow",
     "viewflow.workflow",
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread_count",
+                "config.views.navigation",
             ],
         },
     },
@@ -127,6 +129,17 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "教代会提案与工会福利工作流 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Offline: Swagger UI from our own static files, and no calls to validator.swagger.io.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+    # Several models have a `status` with their own states; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatusEnum": "proposals.models.ProposalStatus",
+        "AssignmentStatusEnum": "proposals.models.AssignmentStatus",
+        "TaskStatusEnum": "org.api.TASK_STATUSES",
+    },
 }
 
 # Celery: the embedded filesystem broker by default so `make run` needs no server.

@@ -98,14 +98,14 @@ def cosign_threshold_met(proposal: Proposal) -> bool:
     return proposal.cosignatures.count() >= proposal.session.cosign_threshold
 
 
-@condition("nothing_to_reassign", _("没有被退回的交办，无需重新交办。"))
+@condition("nothing_to_reassign", _("没有被退回的交办，无需重新交办。"), offer_when_failing=False)
 def reassign_needed(proposal: Proposal) -> bool:
     if proposal.status != S.ASSIGNED:
         return True
-    return proposal.current_assignments().filter(status=AssignmentStatus.RETURNED).exists()
+    return proposal.current_assignments().filter(status=AssignmentStatus.RETURNED, reassigned_at__isnull=True).exists()
 
 
-@condition("feedback_already_given", _("本轮答复已反馈。"))
+@condition("feedback_already_given", _("本轮答复已反馈。"), offer_when_failing=False)
 def no_feedback_this_round(proposal: Proposal) -> bool:
     return not proposal.feedbacks.filter(round=proposal.round).exists()
 
@@ -350,7 +350,7 @@ class AnswerClass(models.TextChoices):
 AS = AssignmentStatus
 
 
-@condition("not_lead", _("只有主办单位的答复需要负责人审核。"))
+@condition("not_lead", _("只有主办单位的答复需要负责人审核。"), offer_when_failing=False)
 def is_lead(assignment: Assignment) -> bool:
     return assignment.role == AssignmentRole.LEAD
 
@@ -374,6 +374,7 @@ class Assignment(WorkflowItem):
     status = status_field(choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED)
     due = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
+    reassigned_at = models.DateTimeField(_("重新交办时间"), null=True, blank=True)
     answer = models.TextField(_("答复内容"), blank=True)
     answer_class = models.CharField(_("答复类别"), max_length=1, choices=AnswerClass.choices, blank=True)
     answered_by = models.ForeignKey(

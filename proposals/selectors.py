@@ -11,7 +11,15 @@ from django.db.models import Prefetch, Q, QuerySet
 from org.models import Role
 from org.roles import user_roles, users_with_role
 
-from .models import Assignment, AssignmentRole, AssignmentStatus, CongressSession, Proposal, ProposalStatus
+from .models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    CongressSession,
+    CoSignature,
+    Proposal,
+    ProposalStatus,
+)
 
 SEES_EVERYTHING = {Role.COMMITTEE, Role.UNION_OFFICE, Role.AUDITOR, Role.ADMIN}
 
@@ -54,7 +62,8 @@ def proposal_list(user: Any) -> QuerySet[Proposal]:
         proposals_visible_to(user)
         .select_related("session", "category", "proposer__profile")
         .prefetch_related(
-            "cosignatures__delegate__profile",
+            Prefetch("cosignatures", queryset=CoSignature.objects.select_related("delegate__profile")),
+            Prefetch("co_proposers", queryset=get_user_model().objects.select_related("profile")),
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.select_related("department").order_by("round", "role", "id"),

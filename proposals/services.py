@@ -12,7 +12,6 @@ from guardian.shortcuts import assign_perm
 
 from notifications.services import notify
 from org.models import Role
-from org.roles import has_role
 from workflow import flowlink, history, policy
 from workflow.errors import Conflict, InvalidPayload, NotPermitted
 
@@ -38,7 +37,7 @@ def _form_errors(form: Any) -> InvalidPayload:
 
 def proposal_create(*, user: Any, data: dict[str, Any]) -> Proposal:
     """A delegate starts a draft. The session defaults to the one collecting now."""
-    if not has_role(user, Role.DELEGATE):
+    if not policy.allows(Proposal(), "create", user, state=""):
         raise NotPermitted(_("只有教代会代表可以提出提案。"))
     data = dict(data)
     if not data.get("session"):
@@ -63,6 +62,8 @@ def proposal_update(*, proposal: Proposal, user: Any, data: dict[str, Any]) -> P
         policy.check(locked, "edit", user)
         merged = {f: getattr(locked, f + "_id", None) or getattr(locked, f) for f in ProposalForm.Meta.fields}
         merged.update(data)
+        if not merged.get("session"):
+            merged["session"] = locked.session_id
         form = ProposalForm(data=merged, instance=locked)
         if not form.is_valid():
             raise _form_errors(form)
@@ -121,8 +122,10 @@ def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, paylo
         )
     elif name == "assign":
         # A reassignment also finishes the committee's "reassign" task of each returned assignment.
-        for returned in proposal.current_assignments().filter(status=AssignmentStatus.RETURNED):
+        waiting = proposal.current_assignments().filter(status=AssignmentStatus.RETURNED, reassigned_at__isnull=True)
+        for returned in waiting:
             flowlink.complete_tasks(returned, ("reassign",), user)
+        waiting.update(reassigned_at=timezone.now())
         _create_assignments(proposal, payload["lead_department"], payload["co_departments"], payload.get("due"), user)
     elif name == "feedback":
         Feedback.objects.create(

@@ -16,12 +16,20 @@ def status_field(*, choices: Any, default: str) -> FSMField:
     return FSMField(max_length=32, choices=choices, default=default, protected=True, db_index=True)
 
 
-def condition(code: str, message: Any) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
-    """Mark an FSM condition with the error code and message the service reports when it fails."""
+Condition = Callable[..., bool]
 
-    def decorate(fn: Callable[..., bool]) -> Callable[..., bool]:
+
+def condition(code: str, message: Any, *, offer_when_failing: bool = True) -> Callable[[Condition], Condition]:
+    """Mark an FSM condition with the error code and message the service reports when it fails.
+
+    ``offer_when_failing=False`` hides the transition from the available list while the
+    condition fails (a reassignment nobody needs); by default the transition stays on
+    offer so the user learns why it is refused (too few co-signers)."""
+
+    def decorate(fn: Condition) -> Condition:
         fn.error_code = code  # type: ignore[attr-defined]
         fn.error_message = message  # type: ignore[attr-defined]
+        fn.offer_when_failing = offer_when_failing  # type: ignore[attr-defined]
         return fn
 
     return decorate

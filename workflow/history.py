@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -13,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
-from .models import HistoryEntry
+from .models import HistoryEntry, HistoryHead
 
 
 def _canonical(data: Any) -> str:
@@ -32,7 +33,8 @@ def entry_hash(entry: HistoryEntry) -> str:
                 "ct": entry.content_type_id,
                 "obj": entry.object_id,
                 "seq": entry.seq,
-                "at": entry.at.isoformat(),
+                # UTC, as the database gives it back, whatever offset the caller used.
+                "at": entry.at.astimezone(UTC).isoformat(),
                 "actor": entry.actor_id,
                 "action": entry.action,
                 "transition": entry.transition,
@@ -79,6 +81,9 @@ def record(
     )
     entry.hash = entry_hash(entry)
     entry.save()
+    HistoryHead.objects.update_or_create(
+        content_type=ct, object_id=item.pk, defaults={"seq": entry.seq, "hash": entry.hash}
+    )
     return entry
 
 
@@ -91,7 +96,9 @@ class ChainBreak:
 
 
 def verify_chains(batch_size: int = 2000) -> Iterator[ChainBreak]:
-    """Walk every item's chain in order and yield each place it is broken."""
+    """Walk every item's chain in order and yield each place it is broken,
+    including a chain whose newest rows were removed (it no longer ends at its head)."""
+    heads = {(h.content_type_id, h.object_id): (h.seq, h.hash) for h in HistoryHead.objects.iterator()}
     key: tuple[int, int] | None = None
     prev_hash = ""
     expected_seq = 1
@@ -99,6 +106,8 @@ def verify_chains(batch_size: int = 2000) -> Iterator[ChainBreak]:
     for row in rows:
         row_key = (row.content_type_id, row.object_id)
         if row_key != key:
+            if key is not None:
+                yield from _check_head(key, expected_seq - 1, prev_hash, heads)
             key, prev_hash, expected_seq = row_key, "", 1
         if row.seq != expected_seq:
             yield ChainBreak(*row_key, row.seq, f"missing row before seq {row.seq}")
@@ -109,3 +118,17 @@ def verify_chains(batch_size: int = 2000) -> Iterator[ChainBreak]:
         if row.hash != entry_hash(row):
             yield ChainBreak(*row_key, row.seq, "row content does not match its hash")
         prev_hash, expected_seq = row.hash, row.seq + 1
+    if key is not None:
+        yield from _check_head(key, expected_seq - 1, prev_hash, heads)
+    for lost in heads:
+        yield ChainBreak(*lost, heads[lost][0], "every row of this item's history is missing")
+
+
+def _check_head(
+    key: tuple[int, int], last_seq: int, last_hash: str, heads: dict[tuple[int, int], tuple[int, str]]
+) -> Iterator[ChainBreak]:
+    head = heads.pop(key, None)
+    if head is None:
+        yield ChainBreak(*key, last_seq, "the chain has no recorded head")
+    elif head != (last_seq, last_hash):
+        yield ChainBreak(*key, last_seq, f"the chain ends at seq {last_seq} but its head is seq {head[0]}")

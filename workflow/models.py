@@ -70,6 +70,24 @@ class HistoryEntry(models.Model):
         raise AppendOnlyError("history rows are never deleted")
 
 
+class HistoryHead(models.Model):
+    """The newest row of each item's chain. Without it, deleting the last rows of a
+    chain would leave a shorter chain that still verifies."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("流转记录链尾")
+        verbose_name_plural = _("流转记录链尾")
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="one_head_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}@{self.seq}"
+
+
 class ClosedDay(models.Model):
     """A day the union office declares non-working on top of the statutory calendar
     (e.g. a campus-wide closure); `workflow.calendar` skips it when counting working days."""

@@ -37,11 +37,14 @@ def rule(kind: str, action: str, *, states: Iterable[str], roles: Iterable[str],
 
 
 P = "proposals.proposal"
+ANY_STATE = "*"
 A = "proposals.assignment"
 AS_PROPOSER = "proposals.act_as_proposer"
 AS_DEPARTMENT = "proposals.handle_assignment"
 
 RULES: list[Rule] = [
+    # Only delegates propose; a proposal not yet written has the empty state.
+    rule(P, "create", states=[""], roles=["delegate"]),
     # The delegate's own proposal.
     rule(P, "edit", states=["draft"], roles=["delegate"], object_perm=AS_PROPOSER),
     rule(P, "invite", states=["draft"], roles=["delegate"], object_perm=AS_PROPOSER),
@@ -57,6 +60,8 @@ RULES: list[Rule] = [
     rule(P, "convert", states=["submitted"], roles=["committee"]),
     rule(P, "assign", states=["reviewed", "converted", "assigned"], roles=["committee"]),
     rule(P, "close", states=["answered"], roles=["committee"]),
+    # Duplicate suggestions are a triage tool, at any stage of the proposal.
+    rule(P, "similar", states=[ANY_STATE], roles=["committee"]),
     # The department's side of an assignment.
     rule(A, "accept", states=["assigned"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     rule(
@@ -114,7 +119,7 @@ def check(item: models.Model, action: str, user: Any, *, state: str | None = Non
     """Raise TransitionNotAllowed (409) if no row allows the action in the item's
     state, NotPermitted (403) if rows exist but none fits the user."""
     state = getattr(item, "status", "") if state is None else state
-    rows = [r for r in _BY_KEY.get((kind_of(item), action), []) if state in r.states]
+    rows = [r for r in _BY_KEY.get((kind_of(item), action), []) if state in r.states or ANY_STATE in r.states]
     if not rows:
         raise TransitionNotAllowed()
     roles = user_roles(user)
@@ -124,9 +129,9 @@ def check(item: models.Model, action: str, user: Any, *, state: str | None = Non
     raise NotPermitted()
 
 
-def allows(item: models.Model, action: str, user: Any) -> bool:
+def allows(item: models.Model, action: str, user: Any, *, state: str | None = None) -> bool:
     try:
-        check(item, action, user)
+        check(item, action, user, state=state)
     except (TransitionNotAllowed, NotPermitted):
         return False
     return True

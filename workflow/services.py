@@ -101,13 +101,17 @@ def _loggable(cleaned: dict[str, Any]) -> dict[str, Any]:
 
 
 def available_transitions(item: WorkflowItem, user: Any) -> list[str]:
-    """The transitions this user may start on this item now (conditions aside: a
-    failing condition is reported with its code when tried)."""
+    """The transitions this user may start on this item now. A transition whose
+    condition fails stays on offer (trying it explains why) unless the condition
+    says otherwise."""
     out = []
     for action in policy.actions_for(policy.kind_of(item)):
         meth = item.transition_method(action)
         if meth is None or action in item.internal_transitions:
             continue
-        if can_proceed(meth, check_conditions=False) and policy.allows(item, action, user):
+        if not can_proceed(meth, check_conditions=False) or not policy.allows(item, action, user):
+            continue
+        failing = _failing_condition(meth, item)
+        if failing is None or getattr(failing, "offer_when_failing", True):
             out.append(action)
     return out

@@ -1,0 +1,1 @@
+"""Benchmarks, each a module run as `python -m bench.<name>` against DATABASE_URL."""

@@ -1,0 +1,35 @@
+"""The REST API, mounted at /api/: version 1 under v1/, the OpenAPI schema and its docs."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from notifications.api import NotificationViewSet
+from org.api import DepartmentViewSet, MeView, TaskListView, TokenView
+from proposals.api import AssignmentViewSet, CategoryViewSet, ProposalViewSet, SessionViewSet
+
+from .api import not_found
+
+router = SimpleRouter()
+router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+v1 = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("tasks/", TaskListView.as_view(), name="tasks"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="api")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ is a 404 in the API's own error shape. Only paths ending in a
+    # slash, so CommonMiddleware still redirects a missing trailing slash first.
+    re_path(r"^(.*/)?$", not_found),
+]

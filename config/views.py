@@ -1,0 +1,95 @@
+"""Site-wide pages: the role-based home redirect, "my tasks", and the navigation
+every page shows. Roles decide only where a user lands and which links the
+header offers; what a user may see or do is still decided by the selectors and
+workflow.policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from org.models import Role
+from org.roles import user_roles
+
+DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}
+# Roles whose work is on assignments: the department itself and those who oversee every department.
+ASSIGNMENT_ROLES = DEPARTMENT_ROLES | {Role.COMMITTEE, Role.UNION_OFFICE, Role.AUDITOR, Role.ADMIN}
+
+TASK_STATUS_LABELS = {
+    "assigned": gettext_lazy("待我办理"),
+    "queued": gettext_lazy("待认领"),
+}
+
+
+class SignInForm(AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")  # labels sit above their fields
+        super().__init__(*args, **kwargs)
+
+
+def _list_url(**params: str) -> str:
+    return f"{reverse('proposals:list')}?{urlencode(params)}" if params else reverse("proposals:list")
+
+
+def nav_links(user: Any) -> list[dict[str, str]]:
+    """The header links for this user's roles, in the order they are shown."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    roles = user_roles(user)
+    links = [{"url": reverse("tasks"), "label": _("我的待办"), "key": "tasks"}]
+    if Role.COMMITTEE in roles:
+        links.append({"url": _list_url(status="submitted"), "label": _("待审查提案"), "key": "triage"})
+    if Role.DELEGATE in roles:
+        links.append({"url": _list_url(mine="on"), "label": _("我的提案"), "key": "mine"})
+        links.append({"url": reverse("proposals:create"), "label": _("新建提案"), "key": "create"})
+    links.append({"url": _list_url(), "label": _("全部提案"), "key": "proposals"})
+    if roles & ASSIGNMENT_ROLES:
+        links.append({"url": reverse("proposals:assignments"), "label": _("交办事项"), "key": "assignments"})
+    return links
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the header links on every page, error pages included."""
+    return {"nav": nav_links(getattr(request, "user", None))}
+
+
+def page(
+    request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HttpResponse:
+    return render(request, template, context or {}, status=status)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to where their work is."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    roles = user_roles(user)
+    if Role.COMMITTEE in roles:
+        return redirect(_list_url(status="submitted"))
+    if roles & DEPARTMENT_ROLES:
+        return redirect("proposals:assignments")
+    if Role.DELEGATE in roles:
+        return redirect(_list_url(mine="on"))
+    return redirect(_list_url())
+
+
+@login_required
+def tasks(request: HttpRequest) -> HttpResponse:
+    # Imported here: the viewflow link is loaded only by the pages that need it.
+    from workflow.flowlink import user_tasks
+
+    rows = [
+        {"task": task, "status_label": TASK_STATUS_LABELS.get(task.status, task.status)}
+        for task in user_tasks(request.user)
+    ]
+    return page(request, "tasks.html", {"rows": rows})

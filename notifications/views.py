@@ -1,0 +1,59 @@
+"""The in-app inbox: the user's own notifications, marked read one by one or all at once."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from config.views import page
+
+from .models import Notification
+from .services import notification_mark_read
+
+PAGE_SIZE = 50
+
+
+def _own(request: HttpRequest) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient_id=request.user.pk)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    rows = _own(request).only("id", "title", "link", "created_at", "read_at")
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page(request, "notifications/inbox.html", {"page_obj": page_obj, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    # Someone else's notification is a 404, never a silent no-op.
+    notification = get_object_or_404(_own(request), pk=pk)
+    notification_mark_read(user=request.user, notification_id=notification.pk)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = notification_mark_read(user=request.user)
+    messages.success(request, _("已将 %(count)d 条通知标为已读。") % {"count": count})
+    return _back(request)

@@ -1,0 +1,67 @@
+"""Admin for the engine's tables: the history (read-only, always) and extra closed days."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import ClosedDay, HistoryEntry, HistoryHead
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(ReadOnlyAdmin):
+    """The append-only, hash-chained history: nobody adds, changes or deletes a row,
+    not even a superuser, or `verify_history` would find the chain broken."""
+
+    list_display = ("at", "content_type", "object_id", "seq", "action", "actor", "from_state", "to_state")
+    list_filter = ("content_type", "transition", "action")
+    search_fields = ("action", "comment", "actor__username", "actor__profile__full_name", "=object_id")
+    list_select_related = ("content_type", "actor")
+    date_hierarchy = "at"
+    ordering = ("-at", "-id")
+    fields = (
+        "content_type",
+        "object_id",
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "transition",
+        "from_state",
+        "to_state",
+        "comment",
+        "payload",
+        "payload_digest",
+        "prev_hash",
+        "hash",
+    )
+    readonly_fields = fields
+
+
+@admin.register(HistoryHead)
+class HistoryHeadAdmin(ReadOnlyAdmin):
+    """The newest hash of each item's chain, kept by `history.record` alone."""
+
+    list_display = ("content_type", "object_id", "seq", "hash")
+    list_select_related = ("content_type",)
+    readonly_fields = ("content_type", "object_id", "seq", "hash")
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "reason")
+    search_fields = ("reason",)
+    date_hierarchy = "date"

@@ -26,12 +26,14 @@ install: $(VENV)/.installed messages
 install-dev: $(VENV)/.installed-dev messages
 
 messages: $(VENV)/.installed
+	@mkdir -p locale
 	@command -v msgfmt >/dev/null || { echo "gettext (msgfmt) is missing; installing it"; apt-get install -y -q gettext >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q gettext); }
 	$(PY) manage.py compilemessages -v0 --ignore=.venv
 
 run: install
 	$(PY) manage.py migrate --noinput -v0
-	@test -f var/.demo-seeded || { $(PY) manage.py seed_demo && touch var/.demo-seeded; }
+	@mkdir -p var/log
+	@test -f var/.demo-seeded || { echo "Loading the demo data (once)..."; $(PY) manage.py seed_demo >var/log/seed.log && touch var/.demo-seeded; }
 	@bash bin/run-all $(HOST) $(PORT)
 
 test: install-dev

@@ -94,7 +94,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     ),
     DemoLogin(
         "gonghui", "刘芳", "校工会", (Role.UNION_OFFICE, M), Role.UNION_OFFICE.label,
-        gettext_lazy("管理会议届次；导入名册；导出提案汇编和台账；催办"),
+        gettext_lazy("查看全部提案和交办；在 /api/docs/ 中管理会议届次（/api/v1/sessions/）"),
     ),
     DemoLogin(
         "houqin", "赵建军", "后勤管理处", (Role.DEPARTMENT_HANDLER, M), gettext_lazy("后勤管理处经办人"),
@@ -114,11 +114,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     ),
     DemoLogin(
         "fengonghui", "孙美玲", "信息工程学院", (Role.SUBUNION_CHAIR, M), Role.SUBUNION_CHAIR.label,
-        gettext_lazy("初审本单位会员的福利申请"),
+        gettext_lazy("福利申请的初审尚未上线（后续版本提供）"),
     ),
     DemoLogin(
         "huiyuan", "马晓东", "信息工程学院", (M,), Role.MEMBER.label,
-        gettext_lazy("申请帮困、五必访、疗休养等福利"),
+        gettext_lazy("福利申请尚未上线（后续版本提供）"),
     ),
     DemoLogin(
         "shenji", "徐静", "审计处", (Role.AUDITOR, M), Role.AUDITOR.label,

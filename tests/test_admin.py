@@ -21,7 +21,7 @@ from org.models import Delegation, Profile
 from proposals.models import Assignment, Proposal
 from proposals.services import proposal_cosign, proposal_invite
 from tests.factories import draft, make_user
-from workflow.models import ClosedDay, HistoryEntry
+from workflow.models import ClosedDay, EnteredYear, HistoryEntry, MakeUpWorkday
 from workflow.services import transition
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +91,8 @@ def world(more_people, session, category, departments):
     closed_proposal(more_people, session, category, departments, title="食堂晚餐供应时间延长")
     Delegation.objects.create(name="第一代表团")
     ClosedDay.objects.create(date=datetime.date(2030, 1, 2), reason="校园停电检修")
+    MakeUpWorkday.objects.create(date=datetime.date(2030, 1, 5), reason="调休上班")
+    EnteredYear.objects.create(year=2030, note="国务院办公厅关于2030年部分节假日安排的通知")
     # Grants normally go to department groups; one to a user, so that table has a row too.
     assign_perm("proposals.view_assignment", more_people["handler"], Assignment.objects.first())
     return more_people

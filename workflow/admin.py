@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import ClosedDay, HistoryEntry, HistoryHead
+from .models import ClosedDay, EnteredYear, HistoryEntry, HistoryHead, MakeUpWorkday
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,3 +65,15 @@ class ClosedDayAdmin(admin.ModelAdmin):
     list_display = ("date", "reason")
     search_fields = ("reason",)
     date_hierarchy = "date"
+
+
+@admin.register(MakeUpWorkday)
+class MakeUpWorkdayAdmin(admin.ModelAdmin):
+    list_display = ("date", "reason")
+    search_fields = ("reason",)
+    date_hierarchy = "date"
+
+
+@admin.register(EnteredYear)
+class EnteredYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "note")

@@ -5,7 +5,10 @@ is in: a UTC instant at 17:30 on 30 September is already 1 October (a holiday) o
 
 A working day is a Monday-Friday that is not a statutory holiday, or a weekend day that the
 State Council made a make-up working day (调休), as published in `chinese_calendar`, minus
-the extra closed days the union office enters (`workflow.models.ClosedDay`).
+the extra closed days the union office enters (`workflow.models.ClosedDay`), plus the
+make-up workdays it enters (`MakeUpWorkday`). For a year the holiday data does not cover
+yet, the union office enters that year's schedule by hand (closed days and make-up
+workdays from the State Council's notice) and records the year as entered (`EnteredYear`).
 
 Conventions (one each, tested in tests/workflow/test_calendar.py):
 
@@ -24,8 +27,9 @@ Conventions (one each, tested in tests/workflow/test_calendar.py):
 - `working_days_between(a, b)` counts working days in (a, b]; negative when b < a. Days
   overdue = working_days_between(local_date(due), local_date(now)).
 
-A year `chinese_calendar` has no data for raises `CalendarNotCovered` rather than guessing
-that it has no holidays: a silently wrong deadline is worse than a visible refusal.
+A year neither `chinese_calendar` nor the union office covers raises `CalendarNotCovered`
+rather than guessing that it has no holidays: a silently wrong deadline is worse than a
+visible refusal.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from django.db.models import Value
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +59,9 @@ class CalendarNotCovered(DomainError):
 
     def __init__(self, year: int) -> None:
         self.year = year
-        message: Any = format_lazy(_("{year}年的法定节假日安排尚未收录，请联系系统管理员升级节假日数据。"), year=year)
+        message: Any = format_lazy(
+            _("{year}年的法定节假日安排尚未收录，请校工会在后台录入该年的放假和调休安排。"), year=year
+        )
         super().__init__(message)
 
 
@@ -67,11 +74,6 @@ def _year_covered(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
-
-
-def _require_covered(year: int) -> None:
-    if not _year_covered(year):
-        raise CalendarNotCovered(year)
 
 
 def _require_aware(instant: datetime) -> None:
@@ -112,6 +114,8 @@ class WorkingCalendar:
 
     def __init__(self) -> None:
         self._closed: frozenset[date] = frozenset()
+        self._makeup: frozenset[date] = frozenset()
+        self._entered: frozenset[int] = frozenset()
         self._years: tuple[int, int] | None = None  # inclusive span of years already loaded
 
     def _load(self, first_year: int, last_year: int) -> None:
@@ -122,22 +126,36 @@ class WorkingCalendar:
             # Keep the loaded span contiguous; the table holds a handful of rows a year, so
             # reloading the union in one query is cheaper than tracking holes.
             lo, hi = min(lo, self._years[0]), max(hi, self._years[1])
-        for year in range(lo, hi + 1):
-            _require_covered(year)
+        # The calendar module is importable before apps load.
+        from workflow.models import ClosedDay, EnteredYear, MakeUpWorkday
 
-        from workflow.models import ClosedDay  # the calendar module is importable before apps load
-
-        self._closed = frozenset(
-            ClosedDay.objects.filter(date__gte=date(lo, 1, 1), date__lte=date(hi, 12, 31)).values_list(
-                "date", flat=True
-            )
+        span = {"date__gte": date(lo, 1, 1), "date__lte": date(hi, 12, 31)}
+        uncovered = [y for y in range(lo, hi + 1) if not _year_covered(y)]
+        entered = (
+            set(EnteredYear.objects.filter(year__in=uncovered).values_list("year", flat=True)) if uncovered else set()
         )
+        for year in uncovered:
+            if year not in entered:
+                raise CalendarNotCovered(year)
+        self._entered = frozenset(entered)
+        # One query for both tables: closed days and make-up workdays of the span.
+        closed = ClosedDay.objects.filter(**span).annotate(working=Value(False)).values_list("date", "working")
+        makeup = MakeUpWorkday.objects.filter(**span).annotate(working=Value(True)).values_list("date", "working")
+        rows = list(closed.union(makeup, all=True))
+        self._closed = frozenset(d for d, working in rows if not working)
+        self._makeup = frozenset(d for d, working in rows if working)
         self._years = (lo, hi)
 
     def is_working_day(self, d: date) -> bool:
         _require_date(d)
         self._load(d.year, d.year)
-        return bool(chinese_calendar.is_workday(d)) and d not in self._closed
+        if d in self._closed:
+            return False
+        if d in self._makeup:
+            return True
+        if d.year in self._entered:
+            return d.weekday() < 5
+        return bool(chinese_calendar.is_workday(d))
 
     def shift(self, d: date, n: int) -> date:
         """The n-th working day strictly after `d` (n > 0), strictly before it (n < 0), or

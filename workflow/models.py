@@ -102,3 +102,36 @@ class ClosedDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.reason}"
+
+
+class MakeUpWorkday(models.Model):
+    """A weekend day worked to make up for a holiday (调休上班), entered by the union office
+    for a year the holiday data does not cover yet."""
+
+    date = models.DateField(_("日期"), unique=True)
+    reason = models.CharField(_("原因"), max_length=200)
+
+    class Meta:
+        verbose_name = _("调休上班日")
+        verbose_name_plural = _("调休上班日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.reason}"
+
+
+class EnteredYear(models.Model):
+    """A year whose holiday schedule the union office entered by hand (from the State
+    Council's notice) because the installed holiday data does not cover it: its weekdays
+    work and its weekends rest, except the closed days and make-up workdays entered."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    note = models.CharField(_("依据"), max_length=200, help_text=_("例如：国务院办公厅关于2027年部分节假日安排的通知"))
+
+    class Meta:
+        verbose_name = _("已录入节假日的年份")
+        verbose_name_plural = _("已录入节假日的年份")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -162,7 +162,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "fire-flow-timers": {"task": "workflow.tasks.fire_flow_timers", "schedule": 60.0},
+    "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 60.0},
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 EVENT_TITLES = {
-    "proposal.invite": N_("您被邀请附议提案《{item}》"),
-    "proposal.cosign": N_("{item}：有代表附议"),
-    "proposal.submit": N_("提案《{item}》已提交，待审查"),
-    "proposal.withdraw": N_("提案《{item}》已撤回"),
-    "proposal.accept": N_("您的提案《{item}》已立案"),
-    "proposal.reject": N_("您的提案《{item}》未予立案"),
-    "proposal.merge": N_("您的提案《{item}》已并案处理"),
-    "proposal.convert": N_("您的提案《{item}》已转为意见建议"),
-    "proposal.assign": N_("提案《{item}》已交办"),
-    "proposal.receive_answer": N_("提案《{item}》已答复，请反馈意见"),
-    "proposal.feedback": N_("提案《{item}》已收到代表反馈"),
-    "proposal.close": N_("提案《{item}》已办结"),
-    "assignment.accept": N_("{item} 已签收"),
-    "assignment.return": N_("{item} 被退回，需重新交办"),
-    "assignment.answer": N_("{item} 已答复，待负责人审核"),
-    "assignment.approve": N_("{item} 的答复已审核通过"),
+    "proposal.invite": gettext_noop("您被邀请附议提案《{item}》"),
+    "proposal.cosign": gettext_noop("{item}：有代表附议"),
+    "proposal.submit": gettext_noop("提案《{item}》已提交，待审查"),
+    "proposal.withdraw": gettext_noop("提案《{item}》已撤回"),
+    "proposal.accept": gettext_noop("您的提案《{item}》已立案"),
+    "proposal.reject": gettext_noop("您的提案《{item}》未予立案"),
+    "proposal.merge": gettext_noop("您的提案《{item}》已并案处理"),
+    "proposal.convert": gettext_noop("您的提案《{item}》已转为意见建议"),
+    "proposal.assign": gettext_noop("提案《{item}》已交办"),
+    "proposal.receive_answer": gettext_noop("提案《{item}》已答复，请反馈意见"),
+    "proposal.feedback": gettext_noop("提案《{item}》已收到代表反馈"),
+    "proposal.close": gettext_noop("提案《{item}》已办结"),
+    "assignment.accept": gettext_noop("{item} 已签收"),
+    "assignment.return": gettext_noop("{item} 被退回，需重新交办"),
+    "assignment.answer": gettext_noop("{item} 已答复，待负责人审核"),
+    "assignment.approve": gettext_noop("{item} 的答复已审核通过"),
+    "assignment.request_extension": gettext_noop("{item} 申请延期，待审批"),
+    "assignment.grant_extension": gettext_noop("{item} 的延期申请已批准"),
+    "assignment.refuse_extension": gettext_noop("{item} 的延期申请未获批准"),
+    "proposal.supervise": gettext_noop("提案《{item}》的督办状态已更新"),
+    "reminder.before": gettext_noop("提醒：{item} 即将到期，请抓紧办理"),
+    "reminder.due": gettext_noop("提醒：{item} 今日到期"),
+    "reminder.overdue": gettext_noop("催办：{item} 已逾期，请尽快办理"),
+    "reminder.escalate_head": gettext_noop("督办：{item} 已逾期，请负责人督促办理"),
+    "reminder.escalate_office": gettext_noop("督办：{item} 逾期未办，已报校工会和提案工作委员会"),
 }
 
 

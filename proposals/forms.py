@@ -95,3 +95,25 @@ class ProposalForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.all()  # type: ignore[attr-defined]
         self.fields["session"].required = False
+
+
+class SuperviseForm(TransitionForm):
+    is_key = forms.BooleanField(label=_("列为重点提案（督办）"), required=False, initial=True)
+    comment = forms.CharField(
+        label=_("督办说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ExtensionRequestForm(TransitionForm):
+    new_due = forms.DateTimeField(label=_("申请延至"))
+    reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_new_due(self) -> Any:
+        new_due = self.cleaned_data["new_due"]
+        if self.item is not None and self.item.due is not None and new_due <= self.item.due:
+            raise forms.ValidationError(_("申请的期限必须晚于当前办理期限。"), code="extension_not_later")
+        return new_due
+
+
+class ExtensionRefuseForm(TransitionForm):
+    reason = forms.CharField(label=_("不予延期的理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

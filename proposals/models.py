@@ -6,7 +6,6 @@ workflow/policy.py and the only caller is workflow.services.transition.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,8 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
 from org.models import Department
-from workflow import policy
+from workflow import calendar, policy
+from workflow.deadlines import DeadlineSpec, ReminderPolicy
 from workflow.fsm import FollowUp, WorkflowItem, condition, status_field
 
 
@@ -43,9 +43,16 @@ class CongressSession(models.Model):
     collection_opens = models.DateTimeField(_("征集开始"))
     collection_closes = models.DateTimeField(_("征集截止"))
     cosign_threshold = models.PositiveSmallIntegerField(_("附议人数下限"), default=2)
-    triage_days = models.PositiveSmallIntegerField(_("审查期限（天）"), default=7)
-    answer_days = models.PositiveSmallIntegerField(_("办理期限（天）"), default=30)
-    feedback_days = models.PositiveSmallIntegerField(_("反馈期限（天）"), default=15)
+    # Deadline rules (DOMAIN.md defaults): triage and feedback in calendar days, the
+    # departments' answer in working days (工作日).
+    triage_days = models.PositiveSmallIntegerField(_("审查期限（自然日）"), default=7)
+    answer_days = models.PositiveSmallIntegerField(_("办理期限（工作日）"), default=30)
+    feedback_days = models.PositiveSmallIntegerField(_("反馈期限（自然日）"), default=15)
+    remind_before_days = models.PositiveSmallIntegerField(_("到期前提醒（工作日）"), default=3)
+    overdue_every_days = models.PositiveSmallIntegerField(_("逾期后每隔几个工作日催办"), default=3)
+    escalate_office_after_days = models.PositiveSmallIntegerField(_("逾期几个工作日后报校工会"), default=5)
+    key_escalate_office_after_days = models.PositiveSmallIntegerField(_("重点提案逾期几个工作日后报校工会"), default=2)
+    max_extensions = models.PositiveSmallIntegerField(_("每项交办最多批准延期次数"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +71,17 @@ class CongressSession(models.Model):
     def is_collecting(self, now: Any = None) -> bool:
         now = now or timezone.now()
         return self.collection_opens <= now < self.collection_closes
+
+    def answer_due(self, start: Any) -> Any:
+        return calendar.add_working_days(start, self.answer_days)
+
+    def reminder_policy(self) -> ReminderPolicy:
+        return ReminderPolicy(
+            before_days=self.remind_before_days,
+            overdue_every_days=self.overdue_every_days,
+            escalate_office_after_days=self.escalate_office_after_days,
+            supervised_escalate_office_after_days=self.key_escalate_office_after_days,
+        )
 
 
 class ProposalStatus(models.TextChoices):
@@ -144,6 +162,7 @@ class Proposal(WorkflowItem):
         "merge": "proposals.forms.MergeForm",
         "assign": "proposals.forms.AssignForm",
         "feedback": "proposals.forms.FeedbackForm",
+        "supervise": "proposals.forms.SuperviseForm",
     }
     flow_tasks = {
         "submit": ("draft",),
@@ -193,7 +212,7 @@ class Proposal(WorkflowItem):
     )
     def submit(self, *, user: Any) -> None:
         self.submitted_at = timezone.now()
-        self.due = self.submitted_at + timedelta(days=self.session.triage_days)
+        self.due = calendar.add_days(self.submitted_at, self.session.triage_days)
 
     @transition(
         field=status, source=[S.DRAFT, S.SUBMITTED], target=S.WITHDRAWN, permission=policy.permission("withdraw")
@@ -203,8 +222,8 @@ class Proposal(WorkflowItem):
 
     @transition(field=status, source=S.SUBMITTED, target=S.REVIEWED, permission=policy.permission("accept"))
     def accept(self, *, user: Any) -> None:
+        # The triage deadline runs on until the proposal is assigned.
         self.number = self._next_number()
-        self.due = None
 
     @transition(field=status, source=S.SUBMITTED, target=S.REJECTED, permission=policy.permission("reject"))
     def reject(self, *, user: Any, reason: str) -> None:
@@ -219,7 +238,6 @@ class Proposal(WorkflowItem):
     @transition(field=status, source=S.SUBMITTED, target=S.CONVERTED, permission=policy.permission("convert"))
     def convert(self, *, user: Any) -> None:
         self.is_suggestion = True
-        self.due = None
 
     @transition(
         field=status,
@@ -233,7 +251,7 @@ class Proposal(WorkflowItem):
 
     @transition(field=status, source=S.ASSIGNED, target=S.ANSWERED)
     def receive_answer(self, *, user: Any) -> None:
-        self.due = timezone.now() + timedelta(days=self.session.feedback_days)
+        self.due = calendar.add_days(timezone.now(), self.session.feedback_days)
 
     @transition(
         field=status,
@@ -250,11 +268,21 @@ class Proposal(WorkflowItem):
         if self.round == 1:
             # One second round: the departments answer again.
             self.round = 2
-            self.due = timezone.now() + timedelta(days=self.session.answer_days)
+            self.due = self.session.answer_due(timezone.now())
             return S.ASSIGNED
         # After the second round the committee closes it.
         self.due = None
         return S.ANSWERED
+
+    @transition(
+        field=status,
+        source=[S.REVIEWED, S.CONVERTED, S.ASSIGNED, S.ANSWERED],
+        target=None,
+        permission=policy.permission("supervise"),
+    )
+    def supervise(self, *, user: Any, is_key: bool, comment: str = "") -> None:
+        """督办: mark (or unmark) a key proposal; its deadlines escalate earlier."""
+        self.is_key = is_key
 
     @transition(field=status, source=S.ANSWERED, target=S.CLOSED, permission=policy.permission("close"))
     def close(self, *, user: Any) -> None:
@@ -278,6 +306,28 @@ class Proposal(WorkflowItem):
         from . import selectors
 
         return selectors.proposal_recipients(proposal=self, event=name)
+
+    def deadline_specs(self) -> list[DeadlineSpec]:
+        if self.due is None:
+            return []
+        if self.status in (S.SUBMITTED, S.REVIEWED, S.CONVERTED):
+            return [DeadlineSpec("triage", self.due, self.is_key)]
+        if self.status == S.ANSWERED:
+            # After the second round's feedback `due` is cleared: nothing waits on the proposer.
+            return [DeadlineSpec("feedback", self.due, self.is_key)]
+        return []
+
+    def reminder_policy(self) -> ReminderPolicy:
+        return self.session.reminder_policy()
+
+    def reminder_recipients(self, step: str, level: int) -> list[Any]:
+        from . import selectors
+
+        return selectors.proposal_reminder_recipients(proposal=self, step=step, level=level)
+
+    @classmethod
+    def sweep_queryset(cls) -> models.QuerySet[Proposal]:
+        return cls.objects.select_related("session", "proposer")
 
 
 class CoSignature(models.Model):
@@ -347,7 +397,28 @@ class AnswerClass(models.TextChoices):
     D = "D", _("D 留作参考")
 
 
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    GRANTED = "granted", _("已批准")
+    REFUSED = "refused", _("未批准")
+
+
 AS = AssignmentStatus
+
+
+@condition("extension_pending", _("已有一项延期申请等待审批。"), offer_when_failing=False)
+def no_pending_extension(assignment: Assignment) -> bool:
+    return assignment.extension_state != ExtensionState.PENDING
+
+
+@condition("extension_limit_reached", _("本交办的延期次数已用完，不能再申请延期。"))
+def extension_left(assignment: Assignment) -> bool:
+    return assignment.extensions_granted < assignment.proposal.session.max_extensions
+
+
+@condition("no_extension_request", _("没有待审批的延期申请。"), offer_when_failing=False)
+def extension_pending(assignment: Assignment) -> bool:
+    return assignment.extension_state == ExtensionState.PENDING
 
 
 @condition("not_lead", _("只有主办单位的答复需要负责人审核。"), offer_when_failing=False)
@@ -375,6 +446,10 @@ class Assignment(WorkflowItem):
     due = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
     reassigned_at = models.DateTimeField(_("重新交办时间"), null=True, blank=True)
+    extension_state = models.CharField(_("延期申请"), max_length=16, choices=ExtensionState.choices, blank=True)
+    extension_due = models.DateTimeField(_("申请延至"), null=True, blank=True)
+    extension_reason = models.TextField(_("延期理由"), blank=True)
+    extensions_granted = models.PositiveSmallIntegerField(_("已批准延期次数"), default=0)
     answer = models.TextField(_("答复内容"), blank=True)
     answer_class = models.CharField(_("答复类别"), max_length=1, choices=AnswerClass.choices, blank=True)
     answered_by = models.ForeignKey(
@@ -388,7 +463,12 @@ class Assignment(WorkflowItem):
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
     flow_path = "proposals.flows.AssignmentFlow"
-    transition_forms = {"return": "proposals.forms.ReturnForm", "answer": "proposals.forms.AnswerForm"}
+    transition_forms = {
+        "return": "proposals.forms.ReturnForm",
+        "answer": "proposals.forms.AnswerForm",
+        "request_extension": "proposals.forms.ExtensionRequestForm",
+        "refuse_extension": "proposals.forms.ExtensionRefuseForm",
+    }
     flow_tasks = {
         "accept": ("sign",),
         "return": ("sign", "answer"),
@@ -447,6 +527,57 @@ class Assignment(WorkflowItem):
     def approve(self, *, user: Any) -> None:
         self.approved_by = user
         self.approved_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[AS.ASSIGNED, AS.ACCEPTED],
+        target=None,
+        permission=policy.permission("request_extension"),
+        conditions=[no_pending_extension, extension_left],
+    )
+    def request_extension(self, *, user: Any, reason: str, new_due: Any) -> None:
+        self.extension_state = ExtensionState.PENDING
+        self.extension_due, self.extension_reason = new_due, reason
+
+    @transition(
+        field=status,
+        source=[AS.ASSIGNED, AS.ACCEPTED, AS.ANSWERED],
+        target=None,
+        permission=policy.permission("grant_extension"),
+        conditions=[extension_pending],
+    )
+    def grant_extension(self, *, user: Any) -> None:
+        self.extension_state = ExtensionState.GRANTED
+        self.due = self.extension_due
+        self.extensions_granted += 1
+
+    @transition(
+        field=status,
+        source=[AS.ASSIGNED, AS.ACCEPTED, AS.ANSWERED],
+        target=None,
+        permission=policy.permission("refuse_extension"),
+        conditions=[extension_pending],
+    )
+    def refuse_extension(self, *, user: Any, reason: str) -> None:
+        self.extension_state = ExtensionState.REFUSED
+
+    def deadline_specs(self) -> list[DeadlineSpec]:
+        waiting = self.status in (AS.ASSIGNED, AS.ACCEPTED) or (
+            self.status == AS.ANSWERED and self.role == AssignmentRole.LEAD
+        )
+        return [DeadlineSpec("answer", self.due, self.proposal.is_key)] if waiting and self.due else []
+
+    def reminder_policy(self) -> ReminderPolicy:
+        return self.proposal.session.reminder_policy()
+
+    def reminder_recipients(self, step: str, level: int) -> list[Any]:
+        from . import selectors
+
+        return selectors.assignment_reminder_recipients(assignment=self, level=level)
+
+    @classmethod
+    def sweep_queryset(cls) -> models.QuerySet[Assignment]:
+        return cls.objects.select_related("proposal__session", "department")
 
     def follow_ups(self, name: str) -> list[FollowUp]:
         if name == "approve":

@@ -102,6 +102,9 @@ def department_members(department_id: int, *roles: str) -> QuerySet:
 
 def proposal_recipients(*, proposal: Proposal, event: str) -> list[Any]:
     proposers = [proposal.proposer, *proposal.co_proposers.all()]
+    if event == "supervise":
+        people = [u for a in proposal.current_assignments() for u in department_members(a.department_id, *DEPT)]
+        return people + proposers
     if event in {"submit", "feedback", "withdraw"}:
         return list(users_with_role(Role.COMMITTEE))
     if event == "assign":
@@ -112,7 +115,33 @@ def proposal_recipients(*, proposal: Proposal, event: str) -> list[Any]:
     return proposers
 
 
+DEPT = (Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD)
+
+
+def proposal_reminder_recipients(*, proposal: Proposal, step: str, level: int) -> list[Any]:
+    """Triage waits on the committee, feedback on the proposer; past the due date the
+    union office hears of a late triage and the committee of a missing feedback."""
+    if step == "feedback":
+        proposer = [proposal.proposer]
+        return proposer + list(users_with_role(Role.COMMITTEE)) if level >= 1 else proposer
+    committee = list(users_with_role(Role.COMMITTEE))
+    return committee + list(users_with_role(Role.UNION_OFFICE)) if level >= 1 else committee
+
+
+def assignment_reminder_recipients(*, assignment: Assignment, level: int) -> list[Any]:
+    """The department's handlers (its head too once the answer awaits approval); the head
+    at level 1; the union office and the committee at level 2."""
+    waiting_for_head = assignment.status == AssignmentStatus.ANSWERED
+    roles = DEPT if (level >= 1 or waiting_for_head) else (Role.DEPARTMENT_HANDLER,)
+    people = list(department_members(assignment.department_id, *roles))
+    if level >= 2:
+        people += list(users_with_role(Role.UNION_OFFICE)) + list(users_with_role(Role.COMMITTEE))
+    return people
+
+
 def assignment_recipients(*, assignment: Assignment, event: str) -> list[Any]:
+    if event in {"grant_extension", "refuse_extension"}:
+        return list(department_members(assignment.department_id, *DEPT))
     if event == "answer":
         if assignment.role == AssignmentRole.LEAD:
             return list(department_members(assignment.department_id, Role.DEPARTMENT_HEAD))

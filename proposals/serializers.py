@@ -312,15 +312,28 @@ class AnswerPayload(serializers.Serializer):
     answer_class = serializers.ChoiceField(choices=AnswerClass.choices, required=False, allow_blank=True)
 
 
+class SupervisePayload(serializers.Serializer):
+    is_key = serializers.BooleanField(required=False, help_text="true 列为重点提案（督办），false 取消")
+    comment = _text()
+
+
+class ExtensionRequestPayload(serializers.Serializer):
+    new_due = AwareDateTimeField(required=False, help_text="申请延至（带时区偏移）")
+    reason = _text()
+
+
 PROPOSAL_PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "reject": ReasonPayload,
     "merge": MergePayload,
     "assign": AssignPayload,
     "feedback": FeedbackPayload,
+    "supervise": SupervisePayload,
 }
 ASSIGNMENT_PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "return": ReasonPayload,
     "answer": AnswerPayload,
+    "request_extension": ExtensionRequestPayload,
+    "refuse_extension": ReasonPayload,
 }
 
 
@@ -335,10 +348,14 @@ class ProposalTransitionRequest(serializers.Serializer):
     )
     due = serializers.DateTimeField(required=False, allow_null=True, help_text="assign：办理期限（带时区偏移）")
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, help_text="feedback：满意度")
-    comment = serializers.CharField(required=False, help_text="feedback：意见")
+    comment = serializers.CharField(required=False, help_text="feedback：意见；supervise：督办说明")
+    is_key = serializers.BooleanField(required=False, help_text="supervise：是否列为重点提案")
 
 
 class AssignmentTransitionRequest(serializers.Serializer):
-    reason = serializers.CharField(required=False, help_text="return：退回理由")
+    reason = serializers.CharField(
+        required=False, help_text="return：退回理由；request_extension / refuse_extension：理由"
+    )
     answer = serializers.CharField(required=False, help_text="answer：答复内容")
     answer_class = serializers.ChoiceField(choices=AnswerClass.choices, required=False, help_text="answer：答复类别")
+    new_due = serializers.DateTimeField(required=False, help_text="request_extension：申请延至（带时区偏移）")

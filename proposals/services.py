@@ -12,7 +12,7 @@ from guardian.shortcuts import assign_perm
 
 from notifications.services import notify
 from org.models import Role
-from workflow import flowlink, history, policy
+from workflow import deadlines, flowlink, history, policy
 from workflow.errors import Conflict, InvalidPayload, NotPermitted
 
 from .forms import ProposalForm
@@ -127,6 +127,10 @@ def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, paylo
             flowlink.complete_tasks(returned, ("reassign",), user)
         waiting.update(reassigned_at=timezone.now())
         _create_assignments(proposal, payload["lead_department"], payload["co_departments"], payload.get("due"), user)
+    elif name == "supervise":
+        # The departments' deadlines escalate on the key-proposal ladder from now on.
+        for a in proposal.current_assignments():
+            deadlines.sync(a)
     elif name == "feedback":
         Feedback.objects.create(
             proposal=proposal,
@@ -140,9 +144,7 @@ def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, paylo
 
 
 def _create_assignments(proposal: Proposal, lead: Any, co: list[Any], due: Any, user: Any) -> None:
-    from datetime import timedelta
-
-    due = due or timezone.now() + timedelta(days=proposal.session.answer_days)
+    due = due or proposal.session.answer_due(timezone.now())
     active = {a.department_id for a in proposal.current_assignments().exclude(status=AssignmentStatus.RETURNED)}
     wanted = [(lead, AssignmentRole.LEAD)] + [(d, AssignmentRole.CO) for d in co]
     for department, role in wanted:
@@ -156,6 +158,7 @@ def _create_assignments(proposal: Proposal, lead: Any, co: list[Any], due: Any, 
 
 def _open_assignment(proposal: Proposal, department: Any, role: str, due: Any, user: Any) -> Assignment:
     a = Assignment.objects.create(proposal=proposal, department=department, role=role, round=proposal.round, due=due)
+    deadlines.sync(a)
     assign_perm(DEPARTMENT_PERM, department.group, a)
     assign_perm("proposals.view_proposal", department.group, proposal)
     history.record(a, "assignment.create", user, {"department": department.pk, "role": role}, to_state=a.status)

@@ -21,7 +21,7 @@ from org.models import Delegation, Profile
 from proposals.models import Assignment, Proposal
 from proposals.services import proposal_cosign, proposal_invite
 from tests.factories import draft, make_user
-from workflow.models import ClosedDay, EnteredYear, HistoryEntry, MakeUpWorkday
+from workflow.models import ClosedDay, Deadline, EnteredYear, HistoryEntry, MakeUpWorkday, Reminder
 from workflow.services import transition
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,8 @@ def world(more_people, session, category, departments):
     Delegation.objects.create(name="第一代表团")
     ClosedDay.objects.create(date=datetime.date(2030, 1, 2), reason="校园停电检修")
     MakeUpWorkday.objects.create(date=datetime.date(2030, 1, 5), reason="调休上班")
+    deadline = Deadline.objects.order_by("pk").first()
+    Reminder.objects.create(deadline=deadline, rule="due", due=deadline.due, fired_at=deadline.due)
     EnteredYear.objects.create(year=2030, note="国务院办公厅关于2030年部分节假日安排的通知")
     # Grants normally go to department groups; one to a user, so that table has a row too.
     assign_perm("proposals.view_assignment", more_people["handler"], Assignment.objects.first())

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import ClosedDay, EnteredYear, HistoryEntry, HistoryHead, MakeUpWorkday
+from .models import ClosedDay, Deadline, EnteredYear, HistoryEntry, HistoryHead, MakeUpWorkday, Reminder
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -77,3 +77,30 @@ class MakeUpWorkdayAdmin(admin.ModelAdmin):
 @admin.register(EnteredYear)
 class EnteredYearAdmin(admin.ModelAdmin):
     list_display = ("year", "note")
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    """Opened and closed by transitions only; shown so admins can see what the sweep will do."""
+
+    list_display = (
+        "content_type",
+        "object_id",
+        "step",
+        "due",
+        "supervised",
+        "escalation_level",
+        "next_check_at",
+        "closed_at",
+    )
+    list_filter = ("step", "supervised", "escalation_level")
+    list_select_related = ("content_type",)
+    date_hierarchy = "due"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ("deadline", "rule", "level", "due", "fired_at")
+    list_filter = ("rule", "level")
+    list_select_related = ("deadline__content_type",)
+    date_hierarchy = "fired_at"

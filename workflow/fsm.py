@@ -62,6 +62,11 @@ class WorkflowItem(models.Model):
     def get_absolute_url(self) -> str:
         return ""
 
+    @classmethod
+    def sweep_queryset(cls) -> models.QuerySet[Any]:
+        """Items as the reminder sweep loads them (add what reminder_recipients reads)."""
+        return cls.objects.all()
+
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         # A protected FSMField refuses assignment once loaded; reloading is not a
         # state change, so drop the cached value and let Django set it afresh.
@@ -94,3 +99,16 @@ class WorkflowItem(models.Model):
 
     def on_transitioned(self, name: str, user: Any, payload: dict[str, Any]) -> None:
         """Side effects in the same transaction after the row is saved (grants, child rows)."""
+
+    def deadline_specs(self) -> list[Any]:
+        """The steps this item now waits on, as workflow.deadlines.DeadlineSpec rows."""
+        return []
+
+    def reminder_policy(self) -> Any:
+        from .deadlines import ReminderPolicy
+
+        return ReminderPolicy()
+
+    def reminder_recipients(self, step: str, level: int) -> Iterable[Any]:
+        """Who is reminded about `step` at escalation `level` (0 the actor, 1 their head, 2 the office)."""
+        return []

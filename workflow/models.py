@@ -135,3 +135,61 @@ class EnteredYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class Deadline(models.Model):
+    """One step of one item that waits on someone until `due` (审查, 办理, 反馈 ...).
+
+    Opened and closed by the transition service; the reminder sweep reads only the rows
+    whose `next_check_at` has come, through a partial index, so its cost follows what is
+    due, not what is open."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    step = models.CharField(_("环节"), max_length=32)
+    due = models.DateTimeField(_("期限"))
+    supervised = models.BooleanField(_("督办"), default=False)
+    opened_at = models.DateTimeField(_("开始时间"))
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
+
+    class Meta:
+        verbose_name = _("办理期限")
+        verbose_name_plural = _("办理期限")
+        indexes = [
+            models.Index(
+                fields=["next_check_at"], condition=models.Q(closed_at__isnull=True), name="deadline_sweep_idx"
+            ),
+            models.Index(fields=["content_type", "object_id"], name="deadline_item_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "step"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_deadline_per_step",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} #{self.object_id} → {self.due:%Y-%m-%d}"
+
+
+class Reminder(models.Model):
+    """A reminder or escalation that went out. The unique key (deadline, rule, due) is what
+    makes each one go out once, however many sweeps overlap."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    rule = models.CharField(_("规则"), max_length=32)
+    due = models.DateTimeField(_("期限"))
+    level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
+    fired_at = models.DateTimeField(_("发送时间"))
+
+    class Meta:
+        verbose_name = _("催办提醒")
+        verbose_name_plural = _("催办提醒")
+        constraints = [models.UniqueConstraint(fields=["deadline", "rule", "due"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.deadline}"

@@ -60,6 +60,7 @@ RULES: list[Rule] = [
     rule(P, "convert", states=["submitted"], roles=["committee"]),
     rule(P, "assign", states=["reviewed", "converted", "assigned"], roles=["committee"]),
     rule(P, "close", states=["answered"], roles=["committee"]),
+    rule(P, "supervise", states=["reviewed", "converted", "assigned", "answered"], roles=["committee"]),
     # Duplicate suggestions are a triage tool, at any stage of the proposal.
     rule(P, "similar", states=[ANY_STATE], roles=["committee"]),
     # The department's side of an assignment.
@@ -73,6 +74,16 @@ RULES: list[Rule] = [
     ),
     rule(A, "answer", states=["accepted"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     rule(A, "approve", states=["answered"], roles=["department_head"], object_perm=AS_DEPARTMENT),
+    # 延期申请: the department asks, the committee decides.
+    rule(
+        A,
+        "request_extension",
+        states=["assigned", "accepted"],
+        roles=["department_handler", "department_head"],
+        object_perm=AS_DEPARTMENT,
+    ),
+    rule(A, "grant_extension", states=["assigned", "accepted", "answered"], roles=["committee"]),
+    rule(A, "refuse_extension", states=["assigned", "accepted", "answered"], roles=["committee"]),
     # Congress sessions have no status; their one "state" is the empty string.
     rule("proposals.congresssession", "create", states=[""], roles=["union_office", "admin"]),
     rule("proposals.congresssession", "edit", states=[""], roles=["union_office", "admin"]),

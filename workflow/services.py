@@ -2,8 +2,9 @@
 
 In one database transaction it locks the item's row, asks the policy table and
 the FSM's own permission, validates the payload, runs the @transition method,
-saves, appends history, writes notifications to the outbox, completes the
-viewflow task the transition belongs to and runs follow-up transitions.
+saves, opens and closes deadlines, appends history, writes notifications to the
+outbox, completes the viewflow task the transition belongs to and runs follow-up
+transitions.
 Delivery is dispatched only after the commit.
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from notifications.services import notify
 
-from . import flowlink, history, policy
+from . import deadlines, flowlink, history, policy
 from .errors import Conflict, InvalidPayload, NotPermitted, TransitionNotAllowed
 from .fsm import WorkflowItem
 
@@ -34,7 +36,7 @@ def validate_payload(item: WorkflowItem, name: str, user: Any, payload: dict[str
     form_class = item.transition_form(name)
     if form_class is None:
         if payload:
-            raise InvalidPayload(fields={k: ["此操作不接受该字段。"] for k in payload})
+            raise InvalidPayload(fields={k: [str(_("此操作不接受该字段。"))] for k in payload})
         return {}
     form = form_class(data=payload, item=item, user=user)
     if not form.is_valid():
@@ -65,6 +67,7 @@ def transition(item: WorkflowItem, name: str, user: Any, *, _internal: bool = Fa
         meth(user=user, **cleaned)
         locked.save()
         locked.on_transitioned(name, user, cleaned)
+        deadlines.sync(locked)
         history.record(
             locked,
             f"{locked._meta.model_name}.{name}",

@@ -6,10 +6,15 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True)
-def fire_flow_timers() -> None:
-    """viewflow's timers, due conditions and start timers; the free wheel ships no Celery task for them."""
+def sweep_deadlines() -> dict[str, int]:
+    """Every minute: reminders and escalations that have come due, then viewflow's own
+    timers, due conditions and start timers (the free wheel ships no Celery task for them)."""
     from viewflow.workflow.timers import fire_due_conditions, fire_due_start_timers, fire_due_timers
 
+    from .deadlines import sweep
+
+    result = sweep()
     fire_due_timers()
     fire_due_conditions()
     fire_due_start_timers()
+    return {"deadlines": result.deadlines, "reminders": result.reminders}

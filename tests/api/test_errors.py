@@ -223,7 +223,11 @@ def test_it_hides_another_departments_assignment(api, people, departments, submi
     assert_error(api("alice").get(f"{BASE}/assignments/{a.pk}/"), 404, "not_found")
     assert Assignment.objects.get(pk=a.pk).status == "assigned"
     # Its own department's handler sees and acts on it.
-    assert api("handler").get(f"{BASE}/assignments/{a.pk}/").json()["available_transitions"] == ["accept", "return"]
+    assert api("handler").get(f"{BASE}/assignments/{a.pk}/").json()["available_transitions"] == [
+        "accept",
+        "return",
+        "request_extension",
+    ]
 
 
 def test_it_shows_similar_proposals_to_the_committee_only(api, people, submitted):

@@ -148,10 +148,11 @@ def test_it_carries_a_proposal_from_draft_to_closed(api, people, departments, se
         post(alice, f"/proposals/{pid}/transitions/feedback/", {"satisfaction": "unsatisfied", "comment": "还是不满意"})
     )
     assert body["status"] == "answered"
-    # available_transitions leaves conditions aside; trying again names the failing one.
+    # Feedback is no longer on offer; trying it anyway names the failing condition.
     again = post(alice, f"/proposals/{pid}/transitions/feedback/", {"satisfaction": "satisfied"})
     assert_error(again, 409, "feedback_already_given")
-    assert ok(committee.get(f"{BASE}/proposals/{pid}/"))["available_transitions"] == ["close"]
+    assert ok(committee.get(f"{BASE}/proposals/{pid}/"))["available_transitions"] == ["close", "supervise"]
+    assert "feedback" not in ok(alice.get(f"{BASE}/proposals/{pid}/"))["available_transitions"]
 
     # After the second round the committee closes it.
     body = ok(post(committee, f"/proposals/{pid}/transitions/close/"))

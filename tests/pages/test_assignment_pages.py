@@ -22,14 +22,14 @@ def _post(client, assignment, name, data=None):
 def test_a_handler_signs_for_and_answers_through_the_page(client, people, lead):
     client.force_login(people["handler"])
     body = client.get(reverse("proposals:assignment", args=[lead.pk])).content.decode()
-    assert _buttons(body) == ["accept", "return"]
+    assert _buttons(body) == ["accept", "request_extension", "return"]
     assert "教职工晚上加班较多" in body  # the proposal text to answer
     r = _post(client, lead, "accept")
     assert r.status_code == 302
     assert r.url == reverse("proposals:assignment", args=[lead.pk])
     body = client.get(r.url).content.decode()
     assert "已完成操作：签收" in body
-    assert _buttons(body) == ["answer", "return"]
+    assert _buttons(body) == ["answer", "request_extension", "return"]
     assert 'id="id_answer_answer_class"' in body
     r = _post(client, lead, "answer", {"answer": "已延长至19:30。", "answer_class": "A"})
     assert r.status_code == 302

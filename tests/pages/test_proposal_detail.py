@@ -52,7 +52,7 @@ def test_the_committee_accepts_through_the_page(client, people, submitted):
     body = client.get(r.url).content.decode()
     assert "已完成操作：立案" in body
     assert "6-1-001" in body
-    assert _buttons(body) == ["assign"]
+    assert _buttons(body) == ["assign", "supervise"]
 
 
 def test_rejecting_without_a_reason_shows_the_error_and_changes_nothing(client, people, submitted):
@@ -244,7 +244,7 @@ def test_the_proposer_rates_the_answer_and_the_proposal_closes(client, people, d
         transition(a, "accept", handler)
         transition(a, "answer", handler, answer="已调整供应时间。", answer_class="A" if a.role == "lead" else "")
     transition(Assignment.objects.get(proposal=p, role="lead"), "approve", people["head"])
-    assert _buttons(_detail(client, people["committee"], p)) == ["close"]
+    assert _buttons(_detail(client, people["committee"], p)) == ["close", "supervise"]
     body = _detail(client, people["alice"], p)
     assert _buttons(body) == ["feedback"]
     assert "A 已解决或采纳" in body and "已调整供应时间。" in body

@@ -66,7 +66,8 @@ class CalendarNotCovered(DomainError):
 
 
 @lru_cache(maxsize=64)
-def _year_covered(year: int) -> bool:
+def year_covered(year: int) -> bool:
+    """Whether the installed holiday data has `year` (the union office may still enter it)."""
     # chinese_calendar signals an unsupported year only by raising NotImplementedError from
     # its lookups; probing one date per year (cached) turns that into a clean yes/no.
     try:
@@ -130,7 +131,7 @@ class WorkingCalendar:
         from workflow.models import ClosedDay, EnteredYear, MakeUpWorkday
 
         span = {"date__gte": date(lo, 1, 1), "date__lte": date(hi, 12, 31)}
-        uncovered = [y for y in range(lo, hi + 1) if not _year_covered(y)]
+        uncovered = [y for y in range(lo, hi + 1) if not year_covered(y)]
         entered = (
             set(EnteredYear.objects.filter(year__in=uncovered).values_list("year", flat=True)) if uncovered else set()
         )
@@ -139,8 +140,12 @@ class WorkingCalendar:
                 raise CalendarNotCovered(year)
         self._entered = frozenset(entered)
         # One query for both tables: closed days and make-up workdays of the span.
-        closed = ClosedDay.objects.filter(**span).annotate(working=Value(False)).values_list("date", "working")
-        makeup = MakeUpWorkday.objects.filter(**span).annotate(working=Value(True)).values_list("date", "working")
+        closed = (
+            ClosedDay.objects.filter(**span).order_by().annotate(working=Value(False)).values_list("date", "working")
+        )
+        makeup = (
+            MakeUpWorkday.objects.filter(**span).order_by().annotate(working=Value(True)).values_list("date", "working")
+        )
         rows = list(closed.union(makeup, all=True))
         self._closed = frozenset(d for d, working in rows if not working)
         self._makeup = frozenset(d for d, working in rows if working)

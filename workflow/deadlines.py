@@ -116,24 +116,26 @@ def plan(
     candidates.append(Fire("due", at(due_day), 0))
     candidates.append(Fire("escalate:1", at(cal.shift(due_day, head_after) if head_after else due_day), 1))
     candidates.append(Fire("escalate:2", at(cal.shift(due_day, office_after)), 2))
-    # "Before" and "due" are only worth sending while the step is not yet late, and only
-    # if the step was open when they were meant to go out.
-    fires = [
-        f
-        for f in candidates
-        if f.at <= now and not (f.level == 0 and (now > d.due or f.at < d.opened_at - timedelta(minutes=1)))
-    ]
     upcoming = [f.at for f in candidates if f.at > now]
-    # Overdue repetitions: only the latest one that has come is sent (no backlog burst).
+    # Overdue repetitions: the k-th comes every M working days after the due date.
     if policy.overdue_every_days > 0:
         k, day = 1, cal.shift(due_day, policy.overdue_every_days)
-        latest = None
         while at(day) <= now:
-            latest = Fire(f"overdue:{k}", at(day), 0)
+            candidates.append(Fire(f"overdue:{k}", at(day), 0))
             k, day = k + 1, cal.shift(day, policy.overdue_every_days)
-        if latest is not None:
-            fires.append(latest)
         upcoming.append(at(day))
+    come = [f for f in candidates if f.at <= now]
+    escalations = [f for f in come if f.level > 0]
+    # Of the plain reminders only the newest that has come is sent, so a late first sweep
+    # does not send a backlog; "before" and "due" only while the step is not yet late, and
+    # only if the step was already open when they were meant to go out.
+    plain = [
+        f
+        for f in come
+        if f.level == 0
+        and (f.rule.startswith("overdue") or (now <= d.due and f.at >= d.opened_at - timedelta(minutes=1)))
+    ]
+    fires = escalations + ([max(plain, key=lambda f: f.at)] if plain else [])
     return fires, min(upcoming) if upcoming else None
 
 

@@ -37,7 +37,7 @@ def test_two_sweeps_at_once_send_each_reminder_once(people, session, category, d
         try:
             barrier.wait()
             results.append(sweep(now=now, batch=2))
-        except Exception as exc:  # noqa: BLE001  (reported below)
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

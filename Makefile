@@ -32,6 +32,7 @@ messages: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
 	@mkdir -p var/log
 	@test -f var/.demo-seeded || { echo "Loading the demo data (once)..."; $(PY) manage.py seed_demo >var/log/seed.log && touch var/.demo-seeded; }
 	@bash bin/run-all $(HOST) $(PORT)

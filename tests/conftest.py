@@ -49,6 +49,15 @@ def pytest_configure(config):
     _clock.start()
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests end with a flush; without serialized rollback the next one
+    would start without the migrations' data (role groups, categories, permissions)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))
+
+
 def pytest_unconfigure(config):
     if _clock is not None:
         _clock.stop()

@@ -18,7 +18,7 @@ from workflow.services import transition
 SH = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_at_once_send_each_reminder_once(people, session, category, departments):
     with time_machine.travel(datetime(2026, 3, 16, 9, tzinfo=SH), tick=False):
         for i in range(6):

@@ -8,6 +8,7 @@ EMAIL_URL, SECRET_KEY and ALLOWED_HOSTS.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -154,12 +155,13 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 _broker_dir = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "in"),
         "data_folder_out": str(_broker_dir / "in"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None
@@ -179,6 +181,25 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="教代会提案系�
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 REDIS_URL = env.str("REDIS_URL", default="")
+
+# --- notifications: delivery (notifications/) --------------------------------------------
+# Every minute, send whatever is still due (a failed attempt whose backoff has passed, or a
+# row whose task never reached the broker); at 18:00 (CELERY_TIMEZONE) send the daily digests.
+CELERY_BEAT_SCHEDULE["notifications-redispatch"] = {"task": "notifications.tasks.redispatch_due", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["notifications-digests"] = {
+    "task": "notifications.tasks.send_daily_digests",
+    "schedule": crontab(hour=18, minute=0),
+}
+# A delivery whose task has not run this many seconds after it was written is sent again by
+# the re-dispatch sweep (the task is idempotent, so a slow worker costs nothing but a no-op).
+NOTIFICATIONS_REDISPATCH_AFTER = env.int("NOTIFICATIONS_REDISPATCH_AFTER", default=60)
+# Group robots (WeCom, DingTalk): seconds to wait for an answer; hosts that may be plain
+# http (only local test servers; everything else must be https).
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_ALLOW_HTTP_HOSTS = env.list("WEBHOOK_ALLOW_HTTP_HOSTS", default=[])
+# An SMTP server that never answers must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# --- end notifications -------------------------------------------------------------------
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)

@@ -1,4 +1,4 @@
-"""REST endpoints for the caller's in-app notifications."""
+"""REST endpoints for the caller's in-app notifications and notification preferences."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import ErrorSerializer, Pagination, reject_body
+from config.api import ErrorSerializer, Pagination, parse_body, reject_body, reject_unknown_fields
 
-from .models import Notification
+from .models import Channel, EventKind, Notification
+from .preferences import preferences_set, user_preferences
 from .services import notification_mark_read, unread_count
 
 
@@ -38,6 +39,20 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_read(self, n: Notification) -> bool:
         return n.read_at is not None
+
+
+class PreferenceSerializer(serializers.Serializer):
+    event_kind = serializers.ChoiceField(choices=EventKind.choices, help_text="* 为全部事项的默认设置")
+    kind_label = serializers.CharField(source="label", read_only=True)
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices), help_text="站内消息 in_app 总是开启"
+    )
+    digest = serializers.BooleanField(default=False, help_text="每日 18:00 汇总发送，而不是逐条发送")
+    custom = serializers.BooleanField(read_only=True, help_text="false：沿用“全部事项”或全校默认设置")
+
+
+class PreferencesSerializer(serializers.Serializer):
+    preferences = PreferenceSerializer(many=True)
 
 
 class MarkedSerializer(serializers.Serializer):
@@ -103,3 +118,26 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         reject_body(request.data)
         marked = notification_mark_read(user=request.user)
         return Response({"marked": marked, "unread": unread_count(request.user)})
+
+    @extend_schema(methods=["GET"], summary="我的通知偏好", responses={200: PreferencesSerializer})
+    @extend_schema(
+        methods=["PUT"],
+        summary="设置我的通知偏好",
+        description="整体替换：未列出的事项类别沿用“全部事项”(*) 或全校默认设置。",
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, 400: ErrorSerializer},
+    )
+    @action(detail=False, methods=["get", "put"], url_path="preferences", pagination_class=None)
+    def preferences(self, request: Request) -> Response:
+        if request.method == "PUT":
+            data = parse_body(PreferencesSerializer, request.data)
+            # What GET returned may be sent back as it is: the read-only fields are ignored.
+            sent = [r for r in request.data["preferences"] if isinstance(r, dict)]
+            reject_unknown_fields(
+                dict.fromkeys(f"preferences.{i}.{k}" for i, r in enumerate(sent) for k in r),
+                {f"preferences.{i}.{k}" for i in range(len(sent)) for k in PreferenceSerializer().fields},
+            )
+            rows = preferences_set(user=request.user, rows=[dict(r) for r in data["preferences"]])
+        else:
+            rows = user_preferences(user=request.user)
+        return Response(PreferencesSerializer({"preferences": rows}).data)

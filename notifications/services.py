@@ -7,13 +7,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from .delivery import deliveries_create
 from .models import Notification
+from .preferences import event_kind
 from .texts import event_title
 
 
-def notify(*, recipients: Iterable[Any], event: str, item: models.Model, actor: Any = None) -> list[Notification]:
-    """Write one outbox row per recipient (never to the actor themself)."""
+def notify(
+    *, recipients: Iterable[Any], event: str, item: models.Model, actor: Any = None, kind: str | None = None
+) -> list[Notification]:
+    """Write one outbox row per recipient (never to the actor themself), and a delivery row
+    for each outside channel the recipient chose for this kind of event (by default the
+    event's prefix: ``proposal``, ``assignment``, ``reminder``). Call it inside the
+    transaction that makes the change: the deliveries are enqueued after the commit."""
     seen: set[int] = set()
+    users: dict[int, Any] = {}
     ct = ContentType.objects.get_for_model(item, for_concrete_model=False)
     link = item.get_absolute_url() if hasattr(item, "get_absolute_url") else ""
     rows = []
@@ -21,6 +29,7 @@ def notify(*, recipients: Iterable[Any], event: str, item: models.Model, actor: 
         if user is None or user.pk in seen or (actor is not None and user.pk == getattr(actor, "pk", None)):
             continue
         seen.add(user.pk)
+        users[user.pk] = user
         rows.append(
             Notification(
                 recipient=user,
@@ -31,7 +40,9 @@ def notify(*, recipients: Iterable[Any], event: str, item: models.Model, actor: 
                 link=link,
             )
         )
-    return Notification.objects.bulk_create(rows)
+    created = Notification.objects.bulk_create(rows)
+    deliveries_create(notifications=created, recipients=users, kind=kind or event_kind(event), now=timezone.now())
+    return created
 
 
 def notification_mark_read(*, user: Any, notification_id: int | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The in-app inbox: the user's own notifications, marked read one by one or all at once."""
+"""The in-app inbox: the user's own notifications, marked read one by one or all at once;
+and the page where users choose how else they are told."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.views import page
 
+from .forms import PreferencesForm
 from .models import Notification
+from .preferences import preferences_set, user_preferences
 from .services import notification_mark_read
 
 PAGE_SIZE = 50
@@ -57,3 +60,20 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = notification_mark_read(user=request.user)
     messages.success(request, _("已将 %(count)d 条通知标为已读。") % {"count": count})
     return _back(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    current = user_preferences(user=request.user)
+    # Bound on every POST: a form with every box unticked posts no fields but still means "none".
+    form = PreferencesForm(request.POST if request.method == "POST" else None, current=current)
+    if request.method == "POST" and form.is_valid():
+        preferences_set(user=request.user, rows=form.rows())
+        messages.success(request, _("通知设置已保存。"))
+        return redirect("notifications:preferences")
+    return page(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "has_email": bool((getattr(request.user, "email", "") or "").strip())},
+    )

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
+from notifications.models import WebhookChannel
 from org.models import Delegation, Profile
 from proposals.models import Assignment, Proposal
 from proposals.services import proposal_cosign, proposal_invite
@@ -92,6 +93,9 @@ def world(more_people, session, category, departments):
     Delegation.objects.create(name="第一代表团")
     ClosedDay.objects.create(date=datetime.date(2030, 1, 2), reason="校园停电检修")
     MakeUpWorkday.objects.create(date=datetime.date(2030, 1, 5), reason="调休上班")
+    WebhookChannel.objects.create(
+        name="校工会企业微信群", kind="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+    )
     deadline = Deadline.objects.order_by("pk").first()
     Reminder.objects.create(deadline=deadline, rule="due", due=deadline.due, fired_at=deadline.due)
     EnteredYear.objects.create(year=2030, note="国务院办公厅关于2030年部分节假日安排的通知")

@@ -1,0 +1,35 @@
+"""Celery tasks for delivery. Thin: they take primary keys and call one service each;
+every one of them is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver(delivery_id: int) -> None:
+    from .delivery import delivery_send
+
+    delivery_send(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_digest(user_id: int, channel: str) -> None:
+    from .delivery import digest_send
+
+    digest_send(user_id=user_id, channel=channel)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def redispatch_due() -> None:
+    from .delivery import redispatch
+
+    redispatch(now=timezone.now())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_daily_digests() -> None:
+    from .delivery import send_digests
+
+    send_digests(now=timezone.now())

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from org.models import Role
 from org.roles import user_roles
+from proposals.models import Assignment
+from workflow import policy
 
 DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}
 # Roles whose work is on assignments: the department itself and those who oversee every department.
@@ -54,6 +56,8 @@ def nav_links(user: Any) -> list[dict[str, str]]:
     links.append({"url": _list_url(), "label": _("全部提案"), "key": "proposals"})
     if roles & ASSIGNMENT_ROLES:
         links.append({"url": reverse("proposals:assignments"), "label": _("交办事项"), "key": "assignments"})
+    if policy.allows(Assignment(), "view_overdue_board", user, state=""):
+        links.append({"url": reverse("proposals:overdue"), "label": _("逾期督办"), "key": "overdue"})
     return links
 
 

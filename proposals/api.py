@@ -14,7 +14,9 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_filters.widgets import BooleanWidget
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -29,7 +31,14 @@ from workflow.services import transition
 
 from . import serializers as s
 from .models import Assignment, AssignmentStatus, Category, CongressSession, Proposal, ProposalStatus
-from .selectors import assignment_list, proposal_list
+from .selectors import (
+    DUE_SOON_DAYS,
+    DaysOverdue,
+    assignment_list,
+    assignments_due,
+    proposal_list,
+    with_escalation_level,
+)
 from .services import proposal_cosign, proposal_create, proposal_invite, proposal_update
 from .sessions import session_create, session_update
 
@@ -247,10 +256,25 @@ class AssignmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AssignmentStatus.choices)
     department = django_filters.NumberFilter(field_name="department_id")
     proposal = django_filters.NumberFilter(field_name="proposal_id")
+    overdue = django_filters.BooleanFilter(method="filter_due", widget=BooleanWidget, label="1：仅已逾期未办结的")
+    due_soon = django_filters.BooleanFilter(
+        method="filter_due", widget=BooleanWidget, label=f"1：仅{DUE_SOON_DAYS}个工作日内到期的"
+    )
 
     class Meta:
         model = Assignment
         fields: list[str] = []
+
+    def filter_due(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
+        return qs  # both flags are applied together in filter_queryset: overdue=1&due_soon=1 means either
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        qs = super().filter_queryset(queryset)
+        overdue, due_soon = bool(self.form.cleaned_data.get("overdue")), bool(self.form.cleaned_data.get("due_soon"))
+        if not (overdue or due_soon):
+            return qs
+        # Most overdue first.
+        return assignments_due(qs, now=timezone.now(), overdue=overdue, due_soon=due_soon).order_by("due", "id")
 
 
 ASSIGNMENT_TRANSITIONS = ["accept", "return", "answer", "approve"]
@@ -265,10 +289,14 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = AssignmentFilter
 
     def get_queryset(self) -> QuerySet[Assignment]:
-        return assignment_list(self.request.user)
+        return with_escalation_level(assignment_list(self.request.user))
 
     def get_serializer_class(self) -> type:
         return s.AssignmentSerializer if self.action == "list" else s.AssignmentDetailSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # One working-day calendar for the whole page: days_overdue costs no query per row.
+        return {**super().get_serializer_context(), "days_overdue": DaysOverdue(timezone.now())}
 
     @extend_schema(
         summary="执行交办流转",

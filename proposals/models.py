@@ -561,10 +561,16 @@ class Assignment(WorkflowItem):
     def refuse_extension(self, *, user: Any, reason: str) -> None:
         self.extension_state = ExtensionState.REFUSED
 
-    def deadline_specs(self) -> list[DeadlineSpec]:
-        waiting = self.status in (AS.ASSIGNED, AS.ACCEPTED) or (
+    @property
+    def awaits_department(self) -> bool:
+        """The department still owes something: signing for it, an answer, or (the lead) its
+        head's approval. `OPEN_ASSIGNMENT` below says the same in SQL."""
+        return self.status in (AS.ASSIGNED, AS.ACCEPTED) or (
             self.status == AS.ANSWERED and self.role == AssignmentRole.LEAD
         )
+
+    def deadline_specs(self) -> list[DeadlineSpec]:
+        waiting = self.awaits_department
         return [DeadlineSpec("answer", self.due, self.proposal.is_key)] if waiting and self.due else []
 
     def reminder_policy(self) -> ReminderPolicy:
@@ -588,6 +594,10 @@ class Assignment(WorkflowItem):
         from . import selectors
 
         return selectors.assignment_recipients(assignment=self, event=name)
+
+
+# Assignment.awaits_department as a filter.
+OPEN_ASSIGNMENT = Q(status__in=[AS.ASSIGNED, AS.ACCEPTED]) | Q(status=AS.ANSWERED, role=AssignmentRole.LEAD)
 
 
 # viewflow processes: one per proposal, one child per assignment (the free wheel has no

@@ -3,15 +3,23 @@ detail, API endpoint, export and search."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from org.models import Role
+from org.models import Department, Role
 from org.roles import user_roles, users_with_role
+from workflow.calendar import CalendarNotCovered, WorkingCalendar, end_of_day, local_date, working_days_between
+from workflow.models import Deadline
 
 from .models import (
+    OPEN_ASSIGNMENT,
     Assignment,
     AssignmentRole,
     AssignmentStatus,
@@ -103,8 +111,8 @@ def department_members(department_id: int, *roles: str) -> QuerySet:
 def proposal_recipients(*, proposal: Proposal, event: str) -> list[Any]:
     proposers = [proposal.proposer, *proposal.co_proposers.all()]
     if event == "supervise":
-        people = [u for a in proposal.current_assignments() for u in department_members(a.department_id, *DEPT)]
-        return people + proposers
+        handling = [u for a in proposal.current_assignments() for u in department_members(a.department_id, *DEPT)]
+        return handling + proposers
     if event in {"submit", "feedback", "withdraw"}:
         return list(users_with_role(Role.COMMITTEE))
     if event == "assign":
@@ -152,3 +160,150 @@ def assignment_recipients(*, assignment: Assignment, event: str) -> list[Any]:
         )
         return [u for a in lead for u in department_members(a.department_id, Role.DEPARTMENT_HANDLER)]
     return list(users_with_role(Role.COMMITTEE))
+
+
+# The overdue board (逾期督办) ----------------------------------------------------------
+
+DUE_SOON_DAYS = 3  # the same window as the "before" reminder (ReminderPolicy.before_days)
+
+
+def with_escalation_level(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """Annotate `escalation_level` (0 none, 1 the department head, 2 the union office) from the
+    assignment's open deadline, as a subquery of the same SELECT."""
+    levels = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Assignment),  # cached after the first call
+        object_id=OuterRef("pk"),
+        closed_at__isnull=True,
+    ).order_by("-escalation_level")
+    return qs.annotate(escalation_level=Coalesce(Subquery(levels.values("escalation_level")[:1]), Value(0)))
+
+
+def due_soon_until(
+    now: datetime, *, soon_days: int = DUE_SOON_DAYS, calendar: WorkingCalendar | None = None
+) -> datetime:
+    """The end of the `soon_days`-th working day after today: what falls due by then is due soon."""
+    today = local_date(now)
+    try:
+        return end_of_day((calendar or WorkingCalendar()).shift(today, soon_days))
+    except CalendarNotCovered:
+        # Next year's holidays are not entered yet (late December): count Monday-Friday, as the
+        # calendar does for an entered year, rather than hide the board.
+        day, left = today, soon_days
+        while left > 0:
+            day += timedelta(days=1)
+            if day.weekday() < 5:
+                left -= 1
+        return end_of_day(day)
+
+
+def assignments_due(
+    qs: QuerySet[Assignment],
+    *,
+    now: datetime,
+    overdue: bool = True,
+    due_soon: bool = False,
+    soon_days: int = DUE_SOON_DAYS,
+    calendar: WorkingCalendar | None = None,
+) -> QuerySet[Assignment]:
+    """The open assignments of `qs` that are overdue at `now` (due < now), or fall due within
+    `soon_days` working days (now <= due <= the end of that day), or either."""
+    if overdue and due_soon:
+        window = Q(due__lte=due_soon_until(now, soon_days=soon_days, calendar=calendar))
+    elif overdue:
+        window = Q(due__lt=now)
+    elif due_soon:
+        window = Q(due__gte=now, due__lte=due_soon_until(now, soon_days=soon_days, calendar=calendar))
+    else:
+        return qs.none()
+    return qs.filter(OPEN_ASSIGNMENT, window)
+
+
+class DaysOverdue:
+    """Working days past the due date for many rows at one instant, with one shared calendar
+    (a query per span of years, not per row). Negative while time is left; None when the
+    holiday data does not cover the years in between."""
+
+    def __init__(self, now: datetime) -> None:
+        self.today = local_date(now)
+        self.calendar = WorkingCalendar()
+        self._uncovered: set[int] = set()
+
+    def __call__(self, due: datetime | None) -> int | None:
+        if due is None:
+            return None
+        day = local_date(due)
+        lo, hi = sorted((day.year, self.today.year))
+        if any(lo <= y <= hi for y in self._uncovered):
+            return None  # known to fail: don't ask the database again for every row
+        try:
+            return working_days_between(day, self.today, calendar=self.calendar)
+        except CalendarNotCovered as err:
+            self._uncovered.add(err.year)
+            return None
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    assignment: Assignment
+    overdue: bool
+    days_overdue: int | None  # working days past the due date; 0 or less while due soon
+    escalation_level: int
+
+    @property
+    def days_left(self) -> int | None:
+        return None if self.days_overdue is None else -self.days_overdue
+
+    @property
+    def is_key(self) -> bool:
+        """A key proposal (重点提案) under supervision (督办)."""
+        return self.assignment.proposal.is_key
+
+    @property
+    def department(self) -> Department:
+        return self.assignment.department
+
+
+def overdue_board(user: Any, *, now: datetime | None = None, soon_days: int = DUE_SOON_DAYS) -> list[OverdueRow]:
+    """Open assignments the user may see that are overdue or due within `soon_days` working
+    days, most overdue first (due date ascending), in one query for the rows."""
+    now = now or timezone.now()
+    days = DaysOverdue(now)
+    qs = assignments_due(
+        with_escalation_level(assignments_visible_to(user)),
+        now=now,
+        overdue=True,
+        due_soon=True,
+        soon_days=soon_days,
+        calendar=days.calendar,
+    )
+    qs = (
+        qs.select_related("department", "proposal")
+        .defer("answer", "return_reason", "extension_reason", "proposal__reason", "proposal__suggestion")
+        .order_by("due", "id")
+    )
+    return [
+        OverdueRow(a, bool(a.due and a.due < now), days(a.due), a.escalation_level)  # type: ignore[attr-defined]
+        for a in qs
+    ]
+
+
+@dataclass
+class DepartmentRows:
+    department: Department
+    rows: list[OverdueRow] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for r in self.rows if r.overdue)
+
+    @property
+    def due_soon_count(self) -> int:
+        return sum(1 for r in self.rows if not r.overdue)
+
+
+def overdue_board_by_department(rows: list[OverdueRow]) -> list[DepartmentRows]:
+    """The board's rows by department; the department with the oldest overdue item first."""
+    groups: dict[int, DepartmentRows] = {}
+    for row in rows:  # already most overdue first, so each group keeps that order
+        groups.setdefault(row.assignment.department_id, DepartmentRows(row.department)).rows.append(row)
+    return sorted(groups.values(), key=lambda g: (g.rows[0].assignment.due, g.department.name))

@@ -27,6 +27,7 @@ from .models import (
     Proposal,
     Satisfaction,
 )
+from .selectors import DaysOverdue
 
 # Reads -----------------------------------------------------------------------
 
@@ -187,6 +188,13 @@ class AssignmentSerializer(serializers.ModelSerializer):
     department = RefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=AssignmentStatus.choices, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    days_overdue = serializers.SerializerMethodField(
+        help_text="逾期工作日数（尚未到期时为负数，即剩余工作日）；已办结或无期限时为 null"
+    )
+    # Annotated by proposals.selectors.with_escalation_level.
+    escalation_level = serializers.IntegerField(
+        read_only=True, help_text="催办升级级别：0 未升级，1 已报承办单位负责人，2 已报校工会"
+    )
 
     class Meta:
         model = Assignment
@@ -199,6 +207,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "due",
+            "days_overdue",
+            "escalation_level",
             "return_reason",
             "answer",
             "answer_class",
@@ -207,6 +217,12 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_days_overdue(self, assignment: Assignment) -> int | None:
+        if not assignment.awaits_department:
+            return None
+        days = self.context.get("days_overdue") or DaysOverdue(timezone.now())
+        return days(assignment.due)
 
 
 class AssignmentDetailSerializer(AssignmentSerializer):

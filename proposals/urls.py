@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/cosign/", views.proposal_cosign, name="cosign"),
     path("<int:pk>/invite/", views.proposal_invite, name="invite"),
     path("<int:pk>/transitions/<str:name>/", views.proposal_transition, name="transition"),
+    path("overdue/", views.overdue_board, name="overdue"),
     path("assignments/", views.assignment_list, name="assignments"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
     path("assignments/<int:pk>/transitions/<str:name>/", views.assignment_transition, name="assignment_transition"),

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -539,3 +540,21 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assignment_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return _run_transition(request, _visible_assignment(request, pk), name, _render_assignment)
+
+
+# The overdue board (逾期督办) ------------------------------------------------------
+@login_required
+@require_GET
+def overdue_board(request: HttpRequest) -> HttpResponse:
+    if not policy.allows(Assignment(), "view_overdue_board", request.user, state=""):
+        raise PermissionDenied(_("逾期督办仅供提案工作委员会、校工会办公室和审计人员查看。"))
+    now = timezone.now()
+    rows = selectors.overdue_board(request.user, now=now)
+    context = {
+        "groups": selectors.overdue_board_by_department(rows),
+        "overdue_count": sum(1 for r in rows if r.overdue),
+        "due_soon_count": sum(1 for r in rows if not r.overdue),
+        "soon_days": selectors.DUE_SOON_DAYS,
+        "now": now,
+    }
+    return page(request, "proposals/overdue.html", context)

@@ -84,6 +84,9 @@ RULES: list[Rule] = [
     ),
     rule(A, "grant_extension", states=["assigned", "accepted", "answered"], roles=["committee"]),
     rule(A, "refuse_extension", states=["assigned", "accepted", "answered"], roles=["committee"]),
+    # The overdue board (逾期督办) lists every department's late work; it is about assignments
+    # in general, not one of them, so it is asked with the empty state. Auditors only read it.
+    rule(A, "view_overdue_board", states=[ANY_STATE], roles=["committee", "union_office", "auditor", "admin"]),
     # Congress sessions have no status; their one "state" is the empty string.
     rule("proposals.congresssession", "create", states=[""], roles=["union_office", "admin"]),
     rule("proposals.congresssession", "edit", states=[""], roles=["union_office", "admin"]),

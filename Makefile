@@ -9,7 +9,7 @@ PORT ?= 8000
 DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install install-dev messages lint bench clean
+.PHONY: run test install install-dev browser-deps messages lint bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,16 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 
 install: $(VENV)/.installed messages
 
-install-dev: $(VENV)/.installed-dev messages
+install-dev: $(VENV)/.installed-dev messages browser-deps
+
+# tests/browser/ drive Debian's chromium (`playwright install` cannot download browsers here)
+# and screenshot Chinese pages, which need a CJK font. Installed only when missing.
+browser-deps:
+	@test -x /usr/bin/chromium || { echo "chromium is missing; installing it"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v fc-list >/dev/null && fc-list :lang=zh family | grep -qi 'Noto Sans CJK'; } || \
+		{ echo "fonts-noto-cjk is missing; installing it"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null; }
 
 messages: $(VENV)/.installed
 	@mkdir -p locale

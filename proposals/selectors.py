@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from org.models import Department, Role
 from org.roles import user_roles, users_with_role
+from workflow import memo
 from workflow.calendar import CalendarNotCovered, WorkingCalendar, end_of_day, local_date, working_days_between
 from workflow.models import Deadline
 
@@ -131,9 +132,9 @@ def proposal_reminder_recipients(*, proposal: Proposal, step: str, level: int) -
     union office hears of a late triage and the committee of a missing feedback."""
     if step == "feedback":
         proposer = [proposal.proposer]
-        return proposer + list(users_with_role(Role.COMMITTEE)) if level >= 1 else proposer
-    committee = list(users_with_role(Role.COMMITTEE))
-    return committee + list(users_with_role(Role.UNION_OFFICE)) if level >= 1 else committee
+        return proposer + _holders(Role.COMMITTEE) if level >= 1 else proposer
+    committee = _holders(Role.COMMITTEE)
+    return committee + _holders(Role.UNION_OFFICE) if level >= 1 else committee
 
 
 def assignment_reminder_recipients(*, assignment: Assignment, level: int) -> list[Any]:
@@ -141,10 +142,16 @@ def assignment_reminder_recipients(*, assignment: Assignment, level: int) -> lis
     at level 1; the union office and the committee at level 2."""
     waiting_for_head = assignment.status == AssignmentStatus.ANSWERED
     roles = DEPT if (level >= 1 or waiting_for_head) else (Role.DEPARTMENT_HANDLER,)
-    people = list(department_members(assignment.department_id, *roles))
+    department = assignment.department_id
+    people = memo.remember(("department", department, roles), lambda: list(department_members(department, *roles)))
     if level >= 2:
-        people += list(users_with_role(Role.UNION_OFFICE)) + list(users_with_role(Role.COMMITTEE))
+        people = people + _holders(Role.UNION_OFFICE) + _holders(Role.COMMITTEE)
     return people
+
+
+def _holders(role: str) -> list[Any]:
+    """The users holding a role; asked once per sweep batch."""
+    return memo.remember(("role", role), lambda: list(users_with_role(role)))
 
 
 def assignment_recipients(*, assignment: Assignment, event: str) -> list[Any]:

@@ -29,6 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from . import memo
 from .calendar import SHANGHAI, CalendarNotCovered, WorkingCalendar, local_date
 from .models import Deadline, Reminder
 
@@ -164,7 +165,7 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> SweepResult:
     result = SweepResult()
     cal = WorkingCalendar()
     while True:
-        with transaction.atomic():
+        with transaction.atomic(), memo.batch():
             rows = list(
                 Deadline.objects.filter(closed_at__isnull=True, next_check_at__lte=now)
                 .order_by("next_check_at")

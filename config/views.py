@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from org.models import Role
 from org.roles import user_roles
-from proposals.models import Assignment
+from proposals.models import Assignment, Proposal
 from workflow import policy
 
 DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}
@@ -48,8 +48,8 @@ def nav_links(user: Any) -> list[dict[str, str]]:
         return []
     roles = user_roles(user)
     links = [{"url": reverse("tasks"), "label": _("我的待办"), "key": "tasks"}]
-    if Role.COMMITTEE in roles:
-        links.append({"url": _list_url(status="submitted"), "label": _("待审查提案"), "key": "triage"})
+    if policy.allows(Proposal(), "triage_queue", user, state=""):
+        links.append({"url": reverse("proposals:triage"), "label": _("审查队列"), "key": "triage"})
     if Role.DELEGATE in roles:
         links.append({"url": _list_url(mine="on"), "label": _("我的提案"), "key": "mine"})
         links.append({"url": reverse("proposals:create"), "label": _("新建提案"), "key": "create"})
@@ -79,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     roles = user_roles(user)
     if Role.COMMITTEE in roles:
-        return redirect(_list_url(status="submitted"))
+        return redirect("proposals:triage")
     if roles & DEPARTMENT_ROLES:
         return redirect("proposals:assignments")
     if Role.DELEGATE in roles:

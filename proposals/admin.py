@@ -17,6 +17,8 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ from .models import (
     Assignment,
     AssignmentGroupObjectPermission,
     AssignmentUserObjectPermission,
+    Attachment,
     Category,
     CongressSession,
     CoSignature,
@@ -278,6 +281,27 @@ class FeedbackAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("satisfaction", "round")
     list_select_related = ("proposal", "by")
     search_fields = ("proposal__title", "proposal__number", "comment")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    # Not `file`: private storage has no URL; the link goes through the permission-checked view.
+    list_display = ("name", "proposal", "assignment", "content_type", "size", "uploaded_by", "created_at")
+    list_select_related = ("proposal", "assignment__proposal", "assignment__department", "uploaded_by")
+    search_fields = ("name", "proposal__title", "proposal__number")
+    fields = readonly_fields = (
+        "download",
+        "proposal",
+        "assignment",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "created_at",
+    )
+
+    @admin.display(description=_("文件名"))
+    def download(self, obj: Attachment) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("proposals:attachment_download", args=[obj.pk]), obj.name)
 
 
 # --- object grants (django-guardian's direct foreign-key tables), to inspect -----------

@@ -6,13 +6,17 @@ workflow/policy.py and the only caller is workflow.services.transition.
 
 from __future__ import annotations
 
+import os
+import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -633,3 +637,61 @@ class AssignmentUserObjectPermission(UserObjectPermissionBase):
 
 class AssignmentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Assignment, on_delete=models.CASCADE)
+
+
+# Attachments (附件) ------------------------------------------------------------------
+class PrivateStorage(FileSystemStorage):
+    """Files under MEDIA_ROOT/private, which no URL serves: every download goes through the
+    permission-checked view. The location follows MEDIA_ROOT (also when a test overrides it)."""
+
+    @cached_property
+    def base_location(self) -> Any:
+        return os.path.join(settings.MEDIA_ROOT, "private")
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Attachments have no public URL; use proposals:attachment_download.")
+
+
+private_storage = PrivateStorage()
+
+
+def _private_storage() -> PrivateStorage:
+    return private_storage
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # A random name with no extension: nothing about the path can be guessed or executed;
+    # the original name is kept in `name` for display and download.
+    return f"attachments/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("提案"))
+    # Set when the file belongs to a department's answer rather than to the proposal itself.
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("交办"),
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path, storage=_private_storage, max_length=200)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:attachment_download", args=[self.pk])

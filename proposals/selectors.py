@@ -24,6 +24,7 @@ from .models import (
     Assignment,
     AssignmentRole,
     AssignmentStatus,
+    Attachment,
     CongressSession,
     CoSignature,
     Proposal,
@@ -63,6 +64,18 @@ def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
     if department_id and roles & {Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}:
         return qs.filter(department_id=department_id)
     return qs.none()
+
+
+def attachments_visible_to(user: Any) -> QuerySet[Attachment]:
+    """A proposal's own attachments go with the proposal. An answer's attachments are the
+    department's working papers until it answers: before that only those who see the
+    assignment (its department, the committee, the union office, auditors) see them; once
+    answered, everyone who sees the proposal (and so the answer's text) sees them too."""
+    proposals = proposals_visible_to(user).values("pk")
+    visible = Q(assignment__isnull=True, proposal__in=proposals)
+    visible |= Q(assignment__in=assignments_visible_to(user).values("pk"))
+    visible |= Q(assignment__status__in=[AssignmentStatus.ANSWERED, AssignmentStatus.APPROVED], proposal__in=proposals)
+    return Attachment.objects.filter(visible)
 
 
 def proposal_list(user: Any) -> QuerySet[Proposal]:

@@ -38,6 +38,7 @@ from workflow.models import HistoryEntry
 from workflow.services import available_transitions, transition
 
 from . import selectors, services
+from .attachment_views import AttachmentForm, attachments_context
 from .forms import ProposalForm
 from .models import (
     Assignment,
@@ -94,6 +95,8 @@ ACTION_LABELS: dict[str, Any] = {
     "assignment.return": gettext_lazy("退回"),
     "assignment.answer": gettext_lazy("答复"),
     "assignment.approve": gettext_lazy("负责人审核通过"),
+    "proposal.attach": gettext_lazy("上传附件"),
+    "assignment.attach": gettext_lazy("上传答复附件"),
 }
 
 
@@ -359,6 +362,7 @@ def _render_detail(
     *,
     failed: Failed | None = None,
     invite_form: InviteForm | None = None,
+    attach_form: AttachmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
@@ -393,6 +397,7 @@ def _render_detail(
         "can_edit": policy.allows(proposal, "edit", user),
         "can_cosign": can_cosign,
         "invite_form": _tidy(invite_form) if can_invite and invite_form else None,
+        **attachments_context(request, proposal, form=attach_form),
     }
     return page(request, "proposals/detail.html", context, status=status)
 
@@ -504,7 +509,12 @@ def _visible_assignment(request: HttpRequest, pk: int) -> Assignment:
 
 
 def _render_assignment(
-    request: HttpRequest, pk: int, *, failed: Failed | None = None, status: int = 200
+    request: HttpRequest,
+    pk: int,
+    *,
+    failed: Failed | None = None,
+    attach_form: AttachmentForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     assignment = _visible_assignment(request, pk)
     actions, page_error = _actions(request, assignment, "proposals:assignment_transition", failed)
@@ -526,6 +536,7 @@ def _render_assignment(
         "timeline": _timeline(None, [assignment]),
         "actions": actions,
         "page_error": page_error,
+        **attachments_context(request, assignment.proposal, assignment=assignment, form=attach_form),
     }
     return page(request, "proposals/assignment_detail.html", context, status=status)
 

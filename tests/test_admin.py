@@ -11,6 +11,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,7 +20,7 @@ from guardian.shortcuts import assign_perm
 
 from notifications.models import WebhookChannel
 from org.models import Delegation, Profile
-from proposals.models import Assignment, Proposal
+from proposals.models import Assignment, Attachment, Proposal
 from proposals.services import proposal_cosign, proposal_invite
 from tests.factories import draft, make_user
 from workflow.models import ClosedDay, Deadline, EnteredYear, HistoryEntry, MakeUpWorkday, Reminder
@@ -87,9 +88,17 @@ def count_queries(client, url):
     return len(ctx)
 
 
+def attach(proposal, user):
+    a = Attachment(proposal=proposal, name="方案.pdf", content_type="application/pdf", size=9, uploaded_by=user)
+    a.file.save("方案.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    a.save()
+
+
 @pytest.fixture
-def world(more_people, session, category, departments):
-    closed_proposal(more_people, session, category, departments, title="食堂晚餐供应时间延长")
+def world(more_people, session, category, departments, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    p = closed_proposal(more_people, session, category, departments, title="食堂晚餐供应时间延长")
+    attach(p, more_people["alice"])
     Delegation.objects.create(name="第一代表团")
     ClosedDay.objects.create(date=datetime.date(2030, 1, 2), reason="校园停电检修")
     MakeUpWorkday.objects.create(date=datetime.date(2030, 1, 5), reason="调休上班")
@@ -107,7 +116,7 @@ def world(more_people, session, category, departments):
 def grow(people, session, category, departments):
     """Two more proposals, with more co-signers and co-departments than the first."""
     for title in ("图书馆延长开放时间", "校园停车位不足"):
-        closed_proposal(
+        p = closed_proposal(
             people,
             session,
             category,
@@ -116,6 +125,7 @@ def grow(people, session, category, departments):
             cosigners=("bob", "carol", "erin"),
             co=("hr", "library"),
         )
+        attach(p, people["alice"])
     Delegation.objects.create(name="第二代表团")
     ClosedDay.objects.create(date=datetime.date(2030, 1, 3), reason="校园停电检修")
 

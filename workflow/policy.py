@@ -51,6 +51,8 @@ RULES: list[Rule] = [
     rule(P, "submit", states=["draft"], roles=["delegate"], object_perm=AS_PROPOSER),
     rule(P, "withdraw", states=["draft", "submitted"], roles=["delegate"], object_perm=AS_PROPOSER),
     rule(P, "feedback", states=["answered"], roles=["delegate"], object_perm=AS_PROPOSER),
+    # Attachments (附件): the proposer on the draft.
+    rule(P, "attach", states=["draft"], roles=["delegate"], object_perm=AS_PROPOSER),
     # Co-signing someone else's draft (the service refuses the proposer).
     rule(P, "cosign", states=["draft"], roles=["delegate"]),
     # The proposal committee's triage, assignment and closing.
@@ -63,6 +65,8 @@ RULES: list[Rule] = [
     rule(P, "supervise", states=["reviewed", "converted", "assigned", "answered"], roles=["committee"]),
     # Duplicate suggestions are a triage tool, at any stage of the proposal.
     rule(P, "similar", states=[ANY_STATE], roles=["committee"]),
+    # The triage queue (审查队列) is about submitted proposals in general, so it is asked with the empty state.
+    rule(P, "triage_queue", states=[ANY_STATE], roles=["committee"]),
     # The department's side of an assignment.
     rule(A, "accept", states=["assigned"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     rule(
@@ -74,6 +78,8 @@ RULES: list[Rule] = [
     ),
     rule(A, "answer", states=["accepted"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     rule(A, "approve", states=["answered"], roles=["department_head"], object_perm=AS_DEPARTMENT),
+    # The department's answer may carry attachments while it is being written.
+    rule(A, "attach", states=["accepted"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     # 延期申请: the department asks, the committee decides.
     rule(
         A,

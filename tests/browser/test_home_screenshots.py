@@ -24,7 +24,7 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 ROWS, EMPTY = "table.rows tbody", "p.empty"
 HOMES = {
     "delegate": (r"/proposals/\?mine=on$", "提案", ROWS, "增设教职工子女暑期托管班"),
-    "committee": (r"/proposals/\?status=submitted$", "提案", ROWS, "待审查"),
+    "committee": (r"/proposals/triage/$", "审查队列", ROWS, "待审查"),
     "union_office": (r"/proposals/$", "提案", ROWS, "办理中"),
     "department_handler": (r"/proposals/assignments/$", "交办事项", ROWS, "待签收"),
     "department_head": (r"/proposals/assignments/$", "交办事项", ROWS, "待签收"),

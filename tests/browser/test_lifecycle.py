@@ -158,10 +158,10 @@ def test_a_proposal_is_returned_reassigned_answered_twice_and_closed_through_the
     perform(wangli, "submit", "提交")
     expect(status_of(wangli)).to_have_text("待审查")
 
-    # The committee finds it on its home (待审查提案), accepts it and assigns 后勤 + 人事处.
+    # The committee finds it on its home (审查队列), accepts it and assigns 后勤 + 人事处.
     chenjing = sign_in("chenjing")
     chenjing.goto("/")
-    expect(chenjing).to_have_url(re.compile(r"/proposals/\?status=submitted$"))
+    expect(chenjing).to_have_url(re.compile(r"/proposals/triage/$"))
     chenjing.locator("table.rows").get_by_role("link", name=TITLE).click()
     expect(status_of(chenjing)).to_have_text("待审查")
     assert {"accept", "reject", "merge", "convert"} <= set(offered(chenjing))

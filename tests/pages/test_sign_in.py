@@ -61,7 +61,7 @@ def test_it_signs_out_with_a_post(client, people):
 @pytest.mark.parametrize(
     ("who", "lands_on"),
     [
-        ("committee", "/proposals/?status=submitted"),
+        ("committee", "/proposals/triage/"),
         ("handler", "/proposals/assignments/"),
         ("head", "/proposals/assignments/"),
         ("alice", "/proposals/?mine=on"),
@@ -79,7 +79,7 @@ def test_home_sends_each_role_to_its_page(client, people, who, lands_on):
 def test_the_header_shows_links_for_the_role_and_the_unread_count(client, people, submitted):
     client.force_login(people["committee"])  # told about the submission
     body = client.get(reverse("proposals:list")).content.decode()
-    assert "待审查提案" in body
+    assert "审查队列" in body
     assert "新建提案" not in body
     assert 'class="badge"' in body
     client.force_login(people["alice"])

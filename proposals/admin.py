@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflow import history
+from workflow import deadlines, history
 
 from .models import (
     Assignment,
@@ -68,6 +68,7 @@ class AuditedChangeMixin:
         # Lock the row as the transition service does, so history's seq can't race.
         type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("pk", flat=True).get()
         obj.save(update_fields=fields)
+        deadlines.sync(obj)  # a corrected due date moves the reminders with it
         payload = {f: _plain(form.cleaned_data.get(f)) for f in fields}
         label = "、".join(str(obj._meta.get_field(f).verbose_name) for f in fields)
         history.record(
@@ -162,31 +163,10 @@ class ProposalAdmin(AuditedChangeMixin, NoAddMixin, admin.ModelAdmin):
     search_fields = ("number", "title", "reason", "proposer__username", "proposer__profile__full_name")
     list_select_related = ("session", "category", "proposer__profile")
     date_hierarchy = "created_at"
-    fieldsets = (
-        (None, {"fields": ("title", "category", "reason", "suggestion", "is_key")}),
-        (
-            _("办理情况"),
-            {
-                "fields": (
-                    "session",
-                    "number",
-                    "status",
-                    "round",
-                    "proposer",
-                    "co_proposers",
-                    "is_suggestion",
-                    "merged_into",
-                    "reject_reason",
-                    "due",
-                    "created_at",
-                    "submitted_at",
-                    "closed_at",
-                )
-            },
-        ),
-    )
-    # Everything a transition or a service sets; `status` above all.
+    # Everything a transition or a service sets: `status` above all, and `is_key`, which only
+    # the supervise transition changes (it re-arms the deadlines' escalation ladder).
     readonly_fields = (
+        "is_key",
         "session",
         "number",
         "status",
@@ -200,6 +180,10 @@ class ProposalAdmin(AuditedChangeMixin, NoAddMixin, admin.ModelAdmin):
         "created_at",
         "submitted_at",
         "closed_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("title", "category", "reason", "suggestion")}),
+        (_("办理情况"), {"fields": readonly_fields}),
     )
     inlines = (CoSignatureInline, InvitationInline, AssignmentInline, FeedbackInline)
 

@@ -150,3 +150,14 @@ def test_send_reminders_runs_the_same_sweep_for_a_given_instant(lead, people, ca
     # The first sweep comes on the due day itself: "due", not the stale "before".
     assert "发出 1 条提醒" in capsys.readouterr().out
     assert [n.event for n in reminders(people["handler"])] == ["reminder.due"]
+
+
+def test_a_due_date_corrected_in_the_admin_moves_the_reminders_with_it(lead, admin_client):
+    from tests.test_admin import admin_url, form_data
+
+    url = admin_url(Assignment, "change", lead.pk)
+    data = form_data(admin_client.get(url))
+    data.update(due_0="2026-06-30", due_1="17:00:00")
+    assert admin_client.post(url, data).status_code == 302
+    assert open_deadlines(lead).get().due == datetime(2026, 6, 30, 17, 0, tzinfo=SH)
+    assert sweep(now=at(2026, 4, 29)).reminders == 0  # the old due date no longer escalates

@@ -66,12 +66,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {"nav": nav_links(getattr(request, "user", None))}
 
 
-def page(
-    request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200
-) -> HttpResponse:
-    return render(request, template, context or {}, status=status)
-
-
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to where their work is."""
     user = request.user
@@ -96,4 +90,4 @@ def tasks(request: HttpRequest) -> HttpResponse:
         {"task": task, "status_label": TASK_STATUS_LABELS.get(task.status, task.status)}
         for task in user_tasks(request.user)
     ]
-    return page(request, "tasks.html", {"rows": rows})
+    return render(request, "tasks.html", {"rows": rows})

@@ -8,12 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from config.views import page
 
 from .forms import PreferencesForm
 from .models import Notification
@@ -42,7 +40,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return page(request, "notifications/inbox.html", {"page_obj": page_obj, "unread_only": unread_only})
+    return render(request, "notifications/inbox.html", {"page_obj": page_obj, "unread_only": unread_only})
 
 
 @login_required
@@ -72,7 +70,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         preferences_set(user=request.user, rows=form.rows())
         messages.success(request, _("通知设置已保存。"))
         return redirect("notifications:preferences")
-    return page(
+    return render(
         request,
         "notifications/preferences.html",
         {"form": form, "has_email": bool((getattr(request.user, "email", "") or "").strip())},

@@ -20,14 +20,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from config.views import page
 from workflow import policy
 from workflow.errors import DomainError
 from workflow.services import transition
@@ -156,7 +155,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
             for p in proposals
         ]
     context = {"form": form, "rows": rows, "page_obj": page_obj, "query": request.GET.urlencode()}
-    return page(request, "proposals/triage.html", context)
+    return render(request, "proposals/triage.html", context)
 
 
 def _summary(accepted: int, failures: list[tuple[Proposal, str]]) -> str:

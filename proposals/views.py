@@ -22,14 +22,13 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from config.views import page
 from org.models import Role
 from org.roles import users_with_role
 from workflow import policy
@@ -353,7 +352,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     page_obj = _page(request, qs)
     for p in page_obj:
         p.current_assignments_list = [a for a in p.open_assignments if a.round == p.round]
-    return page(request, "proposals/list.html", {"form": _tidy(form), "page_obj": page_obj})
+    return render(request, "proposals/list.html", {"form": _tidy(form), "page_obj": page_obj})
 
 
 def _render_detail(
@@ -399,7 +398,7 @@ def _render_detail(
         "invite_form": _tidy(invite_form) if can_invite and invite_form else None,
         **attachments_context(request, proposal, form=attach_form),
     }
-    return page(request, "proposals/detail.html", context, status=status)
+    return render(request, "proposals/detail.html", context, status=status)
 
 
 @login_required
@@ -447,7 +446,7 @@ def proposal_invite(request: HttpRequest, pk: int) -> HttpResponse:
 def _draft_page(
     request: HttpRequest, form: forms.BaseForm, proposal: Proposal | None, status: int = 200
 ) -> HttpResponse:
-    return page(request, "proposals/form.html", {"form": _tidy(form), "proposal": proposal}, status=status)
+    return render(request, "proposals/form.html", {"form": _tidy(form), "proposal": proposal}, status=status)
 
 
 @login_required
@@ -498,7 +497,7 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
         "answer", "return_reason", "proposal__reason", "proposal__suggestion"
     )
     context = {"form": _tidy(form), "page_obj": _page(request, qs)}
-    return page(request, "proposals/assignment_list.html", context)
+    return render(request, "proposals/assignment_list.html", context)
 
 
 def _visible_assignment(request: HttpRequest, pk: int) -> Assignment:
@@ -538,7 +537,7 @@ def _render_assignment(
         "page_error": page_error,
         **attachments_context(request, assignment.proposal, assignment=assignment, form=attach_form),
     }
-    return page(request, "proposals/assignment_detail.html", context, status=status)
+    return render(request, "proposals/assignment_detail.html", context, status=status)
 
 
 @login_required
@@ -568,4 +567,4 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
         "soon_days": selectors.DUE_SOON_DAYS,
         "now": now,
     }
-    return page(request, "proposals/overdue.html", context)
+    return render(request, "proposals/overdue.html", context)

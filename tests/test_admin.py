@@ -23,6 +23,7 @@ from org.models import Delegation, Profile
 from proposals.models import Assignment, Attachment, Proposal
 from proposals.services import proposal_cosign, proposal_invite
 from tests.factories import draft, make_user
+from workflow.history import chain_check_request, chain_check_run
 from workflow.models import ClosedDay, Deadline, EnteredYear, HistoryEntry, MakeUpWorkday, Reminder
 from workflow.services import transition
 
@@ -107,6 +108,7 @@ def world(more_people, session, category, departments, settings, tmp_path):
     )
     deadline = Deadline.objects.order_by("pk").first()
     Reminder.objects.create(deadline=deadline, rule="due", due=deadline.due, fired_at=deadline.due)
+    chain_check_run(check=chain_check_request(user=more_people["handler"]))
     EnteredYear.objects.create(year=2030, note="国务院办公厅关于2030年部分节假日安排的通知")
     # Grants normally go to department groups; one to a user, so that table has a row too.
     assign_perm("proposals.view_assignment", more_people["handler"], Assignment.objects.first())

@@ -7,7 +7,17 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import ClosedDay, Deadline, EnteredYear, HistoryEntry, HistoryHead, MakeUpWorkday, Reminder
+from .models import (
+    ChainCheck,
+    ClosedDay,
+    Deadline,
+    EnteredYear,
+    HistoryEntry,
+    HistoryHead,
+    MakeUpWorkday,
+    Reminder,
+)
+from .viewflow_admin import ProcessAdmin, TaskAdmin  # noqa: F401  (viewflow's models, in our labels)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -104,3 +114,22 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_filter = ("rule", "level")
     list_select_related = ("deadline__content_type",)
     date_hierarchy = "fired_at"
+
+
+@admin.register(ChainCheck)
+class ChainCheckAdmin(ReadOnlyAdmin):
+    """The history chain checks; auditors read them on /audit/history/."""
+
+    list_display = ("requested_at", "requested_by", "finished_at", "rows_checked", "break_count")
+    list_select_related = ("requested_by",)
+    fields = (
+        "requested_at",
+        "requested_by",
+        "started_at",
+        "finished_at",
+        "rows_checked",
+        "items_checked",
+        "break_count",
+        "breaks",
+    )
+    readonly_fields = fields

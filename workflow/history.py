@@ -94,18 +94,47 @@ class ChainBreak:
     seq: int
     reason: str
 
+    @property
+    def code(self) -> str:
+        """The kind of break, for the check page (its Chinese text is in workflow.views)."""
+        for code, start in BREAK_CODES.items():
+            if self.reason.startswith(start):
+                return code
+        return "other"
 
-def verify_chains(batch_size: int = 2000) -> Iterator[ChainBreak]:
+
+BREAK_CODES = {
+    "missing_row": "missing row",
+    "prev_hash": "prev_hash does not match",
+    "payload": "payload does not match",
+    "hash": "row content does not match",
+    "no_head": "the chain has no recorded head",
+    "head": "the chain ends at seq",
+    "all_missing": "every row of this item's history is missing",
+}
+
+
+@dataclass
+class ChainStats:
+    rows: int = 0
+    items: int = 0
+
+
+def verify_chains(batch_size: int = 2000, *, stats: ChainStats | None = None) -> Iterator[ChainBreak]:
     """Walk every item's chain in order and yield each place it is broken,
-    including a chain whose newest rows were removed (it no longer ends at its head)."""
+    including a chain whose newest rows were removed (it no longer ends at its head).
+    `stats`, if given, counts the rows and items read."""
+    stats = stats if stats is not None else ChainStats()
     heads = {(h.content_type_id, h.object_id): (h.seq, h.hash) for h in HistoryHead.objects.iterator()}
     key: tuple[int, int] | None = None
     prev_hash = ""
     expected_seq = 1
     rows = HistoryEntry.objects.order_by("content_type_id", "object_id", "seq").iterator(chunk_size=batch_size)
     for row in rows:
+        stats.rows += 1
         row_key = (row.content_type_id, row.object_id)
         if row_key != key:
+            stats.items += 1
             if key is not None:
                 yield from _check_head(key, expected_seq - 1, prev_hash, heads)
             key, prev_hash, expected_seq = row_key, "", 1
@@ -132,3 +161,40 @@ def _check_head(
         yield ChainBreak(*key, last_seq, "the chain has no recorded head")
     elif head != (last_seq, last_hash):
         yield ChainBreak(*key, last_seq, f"the chain ends at seq {last_seq} but its head is seq {head[0]}")
+
+
+CHAIN_CHECK_MAX_BREAKS = 500  # kept on the check's row; the count is always exact
+
+
+def chain_check_request(*, user: Any, now: Any = None) -> Any:
+    """Record that `user` asked for a check; the Celery task `workflow.tasks.check_history_chains`
+    runs it after the transaction commits."""
+    from .models import ChainCheck
+
+    return ChainCheck.objects.create(requested_by=user, requested_at=now or timezone.now())
+
+
+def chain_check_run(*, check: Any) -> Any:
+    """Walk every chain (`verify_chains`) and store what was read and where it broke on `check`."""
+    check.started_at = timezone.now()
+    check.save(update_fields=["started_at"])
+    stats = ChainStats()
+    breaks: list[dict[str, Any]] = []
+    count = 0
+    for b in verify_chains(stats=stats):
+        count += 1
+        if len(breaks) < CHAIN_CHECK_MAX_BREAKS:
+            breaks.append(
+                {
+                    "content_type_id": b.content_type_id,
+                    "object_id": b.object_id,
+                    "seq": b.seq,
+                    "code": b.code,
+                    "detail": b.reason,
+                }
+            )
+    check.rows_checked, check.items_checked = stats.rows, stats.items
+    check.breaks, check.break_count = breaks, count
+    check.finished_at = timezone.now()
+    check.save(update_fields=["rows_checked", "items_checked", "breaks", "break_count", "finished_at"])
+    return check

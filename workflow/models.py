@@ -193,3 +193,39 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.deadline}"
+
+
+class ChainCheck(models.Model):
+    """One run of the history chain check (校验): when, by whom, how much it read and where
+    the chains were broken. Auditors read these on the check page; the check itself is
+    `workflow.history.chain_check_run`."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    requested_at = models.DateTimeField(_("发起时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    rows_checked = models.PositiveBigIntegerField(_("校验记录数"), default=0)
+    items_checked = models.PositiveBigIntegerField(_("校验事项数"), default=0)
+    # [{"content_type_id", "object_id", "seq", "code", "detail"}], at most CHAIN_CHECK_MAX_BREAKS rows.
+    breaks = models.JSONField(_("断点"), default=list, blank=True)
+    break_count = models.PositiveIntegerField(_("断点数"), default=0)
+
+    class Meta:
+        verbose_name = _("流转记录校验")
+        verbose_name_plural = _("流转记录校验")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M} ({self.break_count})"
+
+    @property
+    def ok(self) -> bool | None:
+        """True when finished without a break, False when broken, None while running."""
+        return None if self.finished_at is None else self.break_count == 0

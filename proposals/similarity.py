@@ -42,13 +42,15 @@ delegate may see them anyway, but department users must not be shown this list.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
 from itertools import chain
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -344,16 +346,52 @@ def similar_proposals(proposal: Proposal, *, limit: int = 10, min_score: float =
     return [(others[pos], score) for pos, score in ranked]
 
 
+# The last few sessions' matrices, keyed by a digest of the corpus (every candidate's pk and
+# texts) and the arguments: a page view recomputes only after a proposal entered or left the
+# candidates or its text changed. Per process; a few hundred KiB per session.
+_MATRICES: OrderedDict[str, dict[int, list[tuple[int, float]]]] = OrderedDict()
+_MATRICES_KEPT = 8
+
+
+def _corpus_key(rows: Sequence[tuple[Any, ...]], limit: int, min_score: float) -> str:
+    digest = hashlib.blake2b(f"{limit}|{min_score}".encode(), digest_size=16)
+    for row in rows:
+        digest.update("\x1f".join(map(str, row)).encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
 def similarity_matrix(
     session: CongressSession | int, *, limit: int = 10, min_score: float = 0.05
 ) -> dict[int, list[tuple[int, float]]]:
     """For every candidate proposal of `session`, its `limit` most similar others as (pk, score), best first.
 
     One query and one index for the whole session; every candidate is a key,
-    with an empty list when nothing reaches `min_score`.
+    with an empty list when nothing reaches `min_score`. The result is kept for the
+    same corpus (see `_MATRICES`), so the triage queue's next page or view costs the query only.
     """
     session_id = session.pk if isinstance(session, CongressSession) else session
     rows = list(_candidates(session_id).values_list("pk", "title", "reason", "suggestion"))
+    key = _corpus_key(rows, limit, min_score)
+    cached = _MATRICES.get(key)
+    if cached is not None:
+        _MATRICES.move_to_end(key)
+        return {pk: list(ranked) for pk, ranked in cached.items()}
+    result = _compute_matrix(rows, limit=limit, min_score=min_score)
+    _MATRICES[key] = result
+    while len(_MATRICES) > _MATRICES_KEPT:
+        _MATRICES.popitem(last=False)
+    return {pk: list(ranked) for pk, ranked in result.items()}
+
+
+def similarity_cache_clear() -> None:
+    """Forget every kept matrix (benchmarks measure the first view after a change with it)."""
+    _MATRICES.clear()
+
+
+def _compute_matrix(
+    rows: Sequence[tuple[int, str, str, str]], *, limit: int, min_score: float
+) -> dict[int, list[tuple[int, float]]]:
     index = _Index([(title, reason, suggestion) for _, title, reason, suggestion in rows])
     upper = index.upper_triangle()
     result: dict[int, list[tuple[int, float]]] = {}

@@ -333,3 +333,22 @@ def test_text_is_normalised_and_ngrams_do_not_cross_punctuation_or_digits():
     boiler = weighted_ngrams("建议学校加强食堂")
     assert boiler["建议"] < 1.0 and boiler["议学校"] < 1.0
     assert boiler["强食"] == 1.0 and boiler["食堂"] == 1.0
+
+
+def test_a_kept_matrix_is_recomputed_when_the_candidates_or_their_texts_change(corpus):
+    session = corpus["parking_a"].session
+    before = similarity_matrix(session, limit=3)
+    assert similarity_matrix(session, limit=3) == before  # kept: same corpus, same answer
+    # A new near-copy of a proposal enters the candidates: it must show up at once.
+    fields = next(f for pair in PAIRS for f in pair if f[0] == "parking_a")
+    twin = _proposal(session, _user("twin"), ("twin", *fields[1:]))
+    after = similarity_matrix(session, limit=3)
+    assert twin.pk in after and after[corpus["parking_a"].pk][0] == (twin.pk, 1.0)
+    # A candidate's text changes (an admin's correction): its scores follow.
+    Proposal.objects.filter(pk=twin.pk).update(
+        title="完全无关的标题", reason="图书馆座位不足。", suggestion="增加座位。"
+    )
+    assert all(other != twin.pk for other, _ in similarity_matrix(session, limit=3)[corpus["parking_a"].pk])
+    # A candidate leaves (withdrawn): it is no longer listed.
+    Proposal.objects.filter(pk=twin.pk).update(status="withdrawn")
+    assert similarity_matrix(session, limit=3) == before

@@ -94,6 +94,9 @@ class Profile(models.Model):
         Delegation, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("代表团")
     )
     mobile = models.CharField(_("手机"), max_length=32, blank=True)
+    # Derived from full_name on every save (org.names), so people can be found by pinyin in SQL.
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, blank=True, editable=False)
+    name_initials = models.CharField(_("姓名拼音首字母"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("人员资料")
@@ -103,6 +106,10 @@ class Profile(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.fill_pinyin()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
         super().save(*args, **kwargs)
         # Department membership is group membership, so grants to the group reach the user.
         stale = self.user.groups.filter(name__startswith=DEPARTMENT_GROUP_PREFIX)
@@ -111,3 +118,9 @@ class Profile(models.Model):
             stale = stale.exclude(pk=department.group_id)
             self.user.groups.add(department.group_id)
         self.user.groups.remove(*stale)
+
+    def fill_pinyin(self) -> None:
+        from .names import pinyin_full, pinyin_initials
+
+        self.name_pinyin = pinyin_full(self.full_name)[:200]
+        self.name_initials = pinyin_initials(self.full_name)[:64]

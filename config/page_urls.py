@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from workflow import views as workflow_views
+
 from . import views
 
 urlpatterns = [
@@ -17,5 +19,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tasks/", views.tasks, name="tasks"),
+    path("audit/history/", workflow_views.history_check, name="history_check"),
     path("", views.home, name="home"),
 ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -17,14 +16,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from org.models import Role
+from config.auth import login_required
+from org.models import Department, Role
 from org.roles import user_roles
-from proposals.models import Assignment, Proposal
+from proposals.models import Assignment, CongressSession, Proposal
 from workflow import policy
+from workflow.models import ChainCheck
 
 DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}
-# Roles whose work is on assignments: the department itself and those who oversee every department.
-ASSIGNMENT_ROLES = DEPARTMENT_ROLES | {Role.COMMITTEE, Role.UNION_OFFICE, Role.AUDITOR, Role.ADMIN}
 
 TASK_STATUS_LABELS = {
     "assigned": gettext_lazy("待我办理"),
@@ -51,13 +50,24 @@ def nav_links(user: Any) -> list[dict[str, str]]:
     if policy.allows(Proposal(), "triage_queue", user, state=""):
         links.append({"url": reverse("proposals:triage"), "label": _("审查队列"), "key": "triage"})
     if Role.DELEGATE in roles:
-        links.append({"url": _list_url(mine="on"), "label": _("我的提案"), "key": "mine"})
+        links.append({"url": reverse("proposals:mine"), "label": _("我的提案"), "key": "mine"})
         links.append({"url": reverse("proposals:create"), "label": _("新建提案"), "key": "create"})
+    if policy.allows(Proposal(), "invitations", user, state=""):
+        # No count here: it would cost every delegate's page a query; the page itself counts.
+        links.append({"url": reverse("proposals:invitations"), "label": _("附议邀请"), "key": "invitations"})
     links.append({"url": _list_url(), "label": _("全部提案"), "key": "proposals"})
-    if roles & ASSIGNMENT_ROLES:
+    if policy.allows(Assignment(), "view_list", user, state=""):
         links.append({"url": reverse("proposals:assignments"), "label": _("交办事项"), "key": "assignments"})
     if policy.allows(Assignment(), "view_overdue_board", user, state=""):
         links.append({"url": reverse("proposals:overdue"), "label": _("逾期督办"), "key": "overdue"})
+    if policy.allows(CongressSession(), "manage", user, state=""):
+        links.append({"url": reverse("proposals:sessions"), "label": _("会议管理"), "key": "sessions"})
+    if policy.allows(Department(), "import_roster", user, state=""):
+        links.append({"url": reverse("org:roster_upload"), "label": _("花名册导入"), "key": "roster"})
+    if policy.allows(Proposal(), "view_dashboard", user, state=""):
+        links.append({"url": reverse("proposals:dashboard"), "label": _("数据看板"), "key": "dashboard"})
+    if policy.allows(ChainCheck(), "view", user, state=""):
+        links.append({"url": reverse("history_check"), "label": _("记录校验"), "key": "history_check"})
     return links
 
 
@@ -74,10 +84,14 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = user_roles(user)
     if Role.COMMITTEE in roles:
         return redirect("proposals:triage")
+    if Role.DEPARTMENT_HEAD in roles:
+        return redirect(f"{reverse('proposals:assignments')}?tab=approval")
     if roles & DEPARTMENT_ROLES:
-        return redirect("proposals:assignments")
+        return redirect(f"{reverse('proposals:assignments')}?tab=new")
     if Role.DELEGATE in roles:
-        return redirect(_list_url(mine="on"))
+        return redirect("proposals:mine")
+    if Role.UNION_OFFICE in roles:
+        return redirect("proposals:sessions")
     return redirect(_list_url())
 
 

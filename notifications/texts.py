@@ -23,6 +23,7 @@ EVENT_TITLES = {
     "assignment.return": gettext_noop("{item} 被退回，需重新交办"),
     "assignment.answer": gettext_noop("{item} 已答复，待负责人审核"),
     "assignment.approve": gettext_noop("{item} 的答复已审核通过"),
+    "assignment.send_back": gettext_noop("{item} 的答复被负责人退回修改"),
     "assignment.request_extension": gettext_noop("{item} 申请延期，待审批"),
     "assignment.grant_extension": gettext_noop("{item} 的延期申请已批准"),
     "assignment.refuse_extension": gettext_noop("{item} 的延期申请未获批准"),

@@ -277,7 +277,7 @@ class AssignmentFilter(django_filters.FilterSet):
         return assignments_due(qs, now=timezone.now(), overdue=overdue, due_soon=due_soon).order_by("due", "id")
 
 
-ASSIGNMENT_TRANSITIONS = ["accept", "return", "answer", "approve"]
+ASSIGNMENT_TRANSITIONS = ["accept", "return", "answer", "approve", "send_back"]
 
 
 @extend_schema_view(

@@ -111,8 +111,10 @@ class AssignmentFlow(flow.Flow):
         .Annotation(title=_("审核本单位答复"))
         .Permission(DEPARTMENT_QUEUE, obj=_department)
         .Assign(_department_head)
-        .Next(this.end)
+        .Next(this.after_approve)
     )
+    # 退回修改: the head sends the answer back, and the handler drafts it again.
+    after_approve = flow.If(lambda a: _status(a) == AssignmentStatus.ACCEPTED).Then(this.answer).Else(this.end)
     reassign = flow.ManualTask().Annotation(title=_("重新交办被退回的提案")).Permission(COMMITTEE_QUEUE).Next(this.end)
     end = flow.End()
 

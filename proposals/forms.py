@@ -28,6 +28,10 @@ class ReturnForm(TransitionForm):
     reason = forms.CharField(label=_("退回理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class SendBackForm(TransitionForm):
+    note = forms.CharField(label=_("退回修改意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class MergeForm(TransitionForm):
     into = forms.ModelChoiceField(label=_("并入提案"), queryset=Proposal.objects.none())
 

@@ -353,6 +353,8 @@ class Invitation(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="invitations")
     delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cosign_invitations")
     created_at = models.DateTimeField(auto_now_add=True)
+    # 谢绝: the invited delegate said no; the invitation stays (it is why they may see the draft).
+    declined_at = models.DateTimeField(_("谢绝时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("附议邀请")
@@ -453,6 +455,8 @@ class Assignment(WorkflowItem):
     extension_state = models.CharField(_("延期申请"), max_length=16, choices=ExtensionState.choices, blank=True)
     extension_due = models.DateTimeField(_("申请延至"), null=True, blank=True)
     extension_reason = models.TextField(_("延期理由"), blank=True)
+    # The head's note when sending the answer back for revision (退回修改); kept until the next one.
+    revision_note = models.TextField(_("退回修改意见"), blank=True)
     extensions_granted = models.PositiveSmallIntegerField(_("已批准延期次数"), default=0)
     answer = models.TextField(_("答复内容"), blank=True)
     answer_class = models.CharField(_("答复类别"), max_length=1, choices=AnswerClass.choices, blank=True)
@@ -470,6 +474,7 @@ class Assignment(WorkflowItem):
     transition_forms = {
         "return": "proposals.forms.ReturnForm",
         "answer": "proposals.forms.AnswerForm",
+        "send_back": "proposals.forms.SendBackForm",
         "request_extension": "proposals.forms.ExtensionRequestForm",
         "refuse_extension": "proposals.forms.ExtensionRefuseForm",
     }
@@ -478,6 +483,7 @@ class Assignment(WorkflowItem):
         "return": ("sign", "answer"),
         "answer": ("answer",),
         "approve": ("approve",),
+        "send_back": ("approve",),
     }
 
     class Meta:
@@ -531,6 +537,17 @@ class Assignment(WorkflowItem):
     def approve(self, *, user: Any) -> None:
         self.approved_by = user
         self.approved_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=AS.ANSWERED,
+        target=AS.ACCEPTED,
+        permission=policy.permission("send_back"),
+        conditions=[is_lead],
+    )
+    def send_back(self, *, user: Any, note: str) -> None:
+        """The head sends the draft answer back to the handler for revision (退回修改)."""
+        self.revision_note = note
 
     @transition(
         field=status,

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from .models import (
     Attachment,
     CongressSession,
     CoSignature,
+    Invitation,
     Proposal,
     ProposalStatus,
 )
@@ -168,7 +169,7 @@ def _holders(role: str) -> list[Any]:
 
 
 def assignment_recipients(*, assignment: Assignment, event: str) -> list[Any]:
-    if event in {"grant_extension", "refuse_extension"}:
+    if event in {"grant_extension", "refuse_extension", "send_back"}:
         return list(department_members(assignment.department_id, *DEPT))
     if event == "answer":
         if assignment.role == AssignmentRole.LEAD:
@@ -216,6 +217,27 @@ def due_soon_until(
         return end_of_day(day)
 
 
+def due_window(
+    now: datetime,
+    *,
+    overdue: bool = True,
+    due_soon: bool = False,
+    soon_days: int = DUE_SOON_DAYS,
+    calendar: WorkingCalendar | None = None,
+) -> Q:
+    """Open assignments overdue at `now` (due < now), or falling due within `soon_days`
+    working days (now <= due <= the end of that day), or either, as one filter."""
+    if overdue and due_soon:
+        window = Q(due__lte=due_soon_until(now, soon_days=soon_days, calendar=calendar))
+    elif overdue:
+        window = Q(due__lt=now)
+    elif due_soon:
+        window = Q(due__gte=now, due__lte=due_soon_until(now, soon_days=soon_days, calendar=calendar))
+    else:
+        return Q(pk__in=[])
+    return OPEN_ASSIGNMENT & window
+
+
 def assignments_due(
     qs: QuerySet[Assignment],
     *,
@@ -225,17 +247,30 @@ def assignments_due(
     soon_days: int = DUE_SOON_DAYS,
     calendar: WorkingCalendar | None = None,
 ) -> QuerySet[Assignment]:
-    """The open assignments of `qs` that are overdue at `now` (due < now), or fall due within
-    `soon_days` working days (now <= due <= the end of that day), or either."""
-    if overdue and due_soon:
-        window = Q(due__lte=due_soon_until(now, soon_days=soon_days, calendar=calendar))
-    elif overdue:
-        window = Q(due__lt=now)
-    elif due_soon:
-        window = Q(due__gte=now, due__lte=due_soon_until(now, soon_days=soon_days, calendar=calendar))
-    else:
-        return qs.none()
-    return qs.filter(OPEN_ASSIGNMENT, window)
+    """The assignments of `qs` in `due_window`."""
+    return qs.filter(due_window(now, overdue=overdue, due_soon=due_soon, soon_days=soon_days, calendar=calendar))
+
+
+# The department's inbox (收件箱): its assignments by what is asked of it next.
+INBOX_TABS: tuple[str, ...] = ("new", "signed", "approval", "due_soon", "overdue", "all")
+
+
+def inbox_filters(now: datetime, *, calendar: WorkingCalendar | None = None) -> dict[str, Q]:
+    """Each inbox tab as a filter: new (待签收), signed and being answered (办理中), the lead's
+    answer awaiting the head (待审核), due soon and overdue (as on the overdue board), all."""
+    return {
+        "new": Q(status=AssignmentStatus.ASSIGNED),
+        "signed": Q(status=AssignmentStatus.ACCEPTED),
+        "approval": Q(status=AssignmentStatus.ANSWERED, role=AssignmentRole.LEAD),
+        "due_soon": due_window(now, overdue=False, due_soon=True, calendar=calendar),
+        "overdue": due_window(now, overdue=True),
+        "all": Q(pk__isnull=False),
+    }
+
+
+def assignment_inbox_counts(qs: QuerySet[Assignment], filters: dict[str, Q]) -> dict[str, int]:
+    """How many of `qs` each tab (of `inbox_filters`) holds, in one query."""
+    return qs.aggregate(**{tab: Count("pk", filter=f) for tab, f in filters.items()})
 
 
 class DaysOverdue:
@@ -327,3 +362,38 @@ def overdue_board_by_department(rows: list[OverdueRow]) -> list[DepartmentRows]:
     for row in rows:  # already most overdue first, so each group keeps that order
         groups.setdefault(row.assignment.department_id, DepartmentRows(row.department)).rows.append(row)
     return sorted(groups.values(), key=lambda g: (g.rows[0].assignment.due, g.department.name))
+
+
+# Co-sign invitations (附议邀请) ---------------------------------------------------------
+def proposals_of(user: Any) -> QuerySet[Proposal]:
+    """The proposals this delegate wrote or co-proposes (after a merge), newest first, with their
+    assignments for "who acts next"."""
+    ids = Proposal.objects.filter(Q(proposer=user) | Q(co_proposers=user)).values("pk")
+    return (
+        Proposal.objects.filter(pk__in=ids)
+        .select_related("session", "category")
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("round", "role"))
+        )
+        .defer("reason", "suggestion")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitations_for(user: Any) -> QuerySet[Invitation]:
+    """The co-sign invitations sent to this delegate on drafts still open, not declined,
+    newest first; each says whether the delegate has co-signed already (`cosigned`) and how
+    many have (`cosigner_count`)."""
+    if not getattr(user, "is_authenticated", False):
+        return Invitation.objects.none()
+    signed = CoSignature.objects.filter(proposal=OuterRef("proposal_id"))
+    count = signed.order_by().values("proposal").annotate(n=Count("pk")).values("n")
+    return (
+        Invitation.objects.filter(delegate=user, declined_at__isnull=True, proposal__status=ProposalStatus.DRAFT)
+        .select_related("proposal__proposer__profile", "proposal__session", "proposal__category")
+        .annotate(
+            cosigned=Exists(signed.filter(delegate=user)),
+            cosigner_count=Coalesce(Subquery(count), 0),
+        )
+        .order_by("-created_at", "-id")
+    )

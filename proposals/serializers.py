@@ -210,6 +210,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "days_overdue",
             "escalation_level",
             "return_reason",
+            "revision_note",
             "answer",
             "answer_class",
             "answered_at",
@@ -304,6 +305,10 @@ class EmptyPayload(serializers.Serializer):
     pass
 
 
+class NotePayload(serializers.Serializer):
+    note = _text()
+
+
 class ReasonPayload(serializers.Serializer):
     reason = _text()
 
@@ -347,6 +352,7 @@ PROPOSAL_PAYLOADS: dict[str, type[serializers.Serializer]] = {
 }
 ASSIGNMENT_PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "return": ReasonPayload,
+    "send_back": NotePayload,
     "answer": AnswerPayload,
     "request_extension": ExtensionRequestPayload,
     "refuse_extension": ReasonPayload,
@@ -369,6 +375,7 @@ class ProposalTransitionRequest(serializers.Serializer):
 
 
 class AssignmentTransitionRequest(serializers.Serializer):
+    note = serializers.CharField(required=False, help_text="send_back：退回修改意见")
     reason = serializers.CharField(
         required=False, help_text="return：退回理由；request_extension / refuse_extension：理由"
     )

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 from notifications.services import notify
 from org.models import Role
 from workflow import deadlines, flowlink, history, policy
-from workflow.errors import Conflict, InvalidPayload, NotPermitted
+from workflow.errors import Conflict, InvalidPayload, NotPermitted, NotVisible
 
 from .forms import ProposalForm
 from .models import (
@@ -108,6 +108,25 @@ def proposal_cosign(*, proposal: Proposal, user: Any) -> CoSignature:
         history.record(locked, "proposal.cosign", user, {"delegate": user.pk})
         notify(recipients=[locked.proposer], event="proposal.cosign", item=locked, actor=user)
     return sig
+
+
+def invitation_decline(*, invitation: Invitation, user: Any) -> Invitation:
+    """谢绝: the invited delegate declines to co-sign the draft. The invitation is kept, marked
+    declined (it is still why they may see the draft), and the proposer sees it on the page."""
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=invitation.proposal_id)
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.delegate_id != user.pk:
+            raise NotVisible()
+        policy.check(proposal, "decline", user)
+        if locked.declined_at is not None:
+            raise Conflict(_("您已谢绝该附议邀请。"), code="already_declined")
+        if CoSignature.objects.filter(proposal=proposal, delegate=user).exists():
+            raise Conflict(_("您已附议该提案，不能再谢绝。"), code="already_cosigned")
+        locked.declined_at = timezone.now()
+        locked.save(update_fields=["declined_at"])
+        history.record(proposal, "proposal.invitation_declined", user, {"delegate": user.pk})
+    return locked
 
 
 def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, payload: dict[str, Any]) -> None:

@@ -9,18 +9,19 @@ shown next to the field it names, with the user's input kept.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,8 +30,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from config.auth import login_required
 from org.models import Role
+from org.names import stroke_sort_key
 from org.roles import users_with_role
+from org.selectors import people_by_strokes
 from workflow import policy
 from workflow.errors import DomainError, InvalidPayload
 from workflow.models import HistoryEntry
@@ -64,12 +68,17 @@ TRANSITION_LABELS: dict[str, dict[str, Any]] = {
         "assign": gettext_lazy("交办"),
         "feedback": gettext_lazy("反馈意见"),
         "close": gettext_lazy("办结"),
+        "supervise": gettext_lazy("督办"),
     },
     "proposals.assignment": {
         "accept": gettext_lazy("签收"),
         "return": gettext_lazy("退回"),
         "answer": gettext_lazy("答复"),
         "approve": gettext_lazy("审核通过"),
+        "send_back": gettext_lazy("退回修改"),
+        "request_extension": gettext_lazy("申请延期"),
+        "grant_extension": gettext_lazy("批准延期"),
+        "refuse_extension": gettext_lazy("不批准延期"),
     },
 }
 
@@ -78,6 +87,7 @@ ACTION_LABELS: dict[str, Any] = {
     "proposal.edit": gettext_lazy("修改草稿"),
     "proposal.invite": gettext_lazy("邀请附议"),
     "proposal.cosign": gettext_lazy("附议"),
+    "proposal.invitation_declined": gettext_lazy("谢绝附议邀请"),
     "proposal.submit": gettext_lazy("提交提案"),
     "proposal.withdraw": gettext_lazy("撤回提案"),
     "proposal.accept": gettext_lazy("立案"),
@@ -94,6 +104,13 @@ ACTION_LABELS: dict[str, Any] = {
     "assignment.return": gettext_lazy("退回"),
     "assignment.answer": gettext_lazy("答复"),
     "assignment.approve": gettext_lazy("负责人审核通过"),
+    "assignment.send_back": gettext_lazy("负责人退回修改"),
+    "proposal.supervise": gettext_lazy("督办"),
+    "assignment.request_extension": gettext_lazy("申请延期"),
+    "assignment.grant_extension": gettext_lazy("批准延期"),
+    "assignment.refuse_extension": gettext_lazy("不批准延期"),
+    "proposal.admin_edit": gettext_lazy("管理员更正"),
+    "assignment.admin_edit": gettext_lazy("管理员更正"),
     "proposal.attach": gettext_lazy("上传附件"),
     "assignment.attach": gettext_lazy("上传答复附件"),
 }
@@ -126,8 +143,22 @@ class AssignmentFilterForm(forms.Form):
         self.fields["search"].widget.attrs["placeholder"] = _("提案标题或编号")
 
 
+class _ByStrokes(ModelChoiceIterator):
+    """Choices in 姓氏笔画 order, the order official lists of names use."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for user in people_by_strokes(self.queryset.all()):  # a fresh query per rendering, as Django does
+            yield self.choice(user)
+
+
+class DelegateChoiceField(forms.ModelMultipleChoiceField):
+    iterator = _ByStrokes
+
+
 class InviteForm(forms.Form):
-    delegates = forms.ModelMultipleChoiceField(
+    delegates = DelegateChoiceField(
         label=gettext_lazy("邀请以下代表附议"),
         queryset=get_user_model().objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -142,7 +173,6 @@ class InviteForm(forms.Form):
             users_with_role(Role.DELEGATE)
             .exclude(pk__in=[proposal.proposer_id, *asked])
             .select_related("profile__department")
-            .order_by("profile__full_name", "username")
         )
         field.label_from_instance = _person_with_department  # type: ignore[attr-defined]
 
@@ -153,6 +183,10 @@ def _person(user: Any) -> str:
         return _("系统")
     profile = getattr(user, "profile", None)
     return profile.full_name if profile else user.get_username()
+
+
+def _by_strokes(names: Iterable[str]) -> list[str]:
+    return sorted(names, key=stroke_sort_key)
 
 
 def _person_with_department(user: Any) -> str:
@@ -368,6 +402,7 @@ def _render_detail(
     proposal = _visible_proposal(request, pk)
     actions, page_error = _actions(request, proposal, "proposals:transition", failed)
     cosignatures = list(proposal.cosignatures.select_related("delegate__profile"))
+    invitations = list(proposal.invitations.select_related("delegate__profile"))
     assignments = list(proposal.assignments.select_related("department").order_by("round", _LEAD_FIRST, "id"))
     visible_assignments = set(
         selectors.assignments_visible_to(user).filter(proposal=proposal).values_list("pk", flat=True)
@@ -384,9 +419,14 @@ def _render_detail(
         page_error = ""  # the invite form shows it next to its field
     context = {
         "proposal": proposal,
-        "co_proposers": [_person(u) for u in proposal.co_proposers.select_related("profile")],
-        "cosigners": [{"name": _person(s.delegate), "at": s.created_at} for s in cosignatures],
-        "invited": [_person(i.delegate) for i in proposal.invitations.select_related("delegate__profile")],
+        # Lists of names in 姓氏笔画 order, as official documents give them.
+        "co_proposers": _by_strokes(_person(u) for u in proposal.co_proposers.select_related("profile")),
+        "cosigners": [
+            {"name": _person(s.delegate), "at": s.created_at}
+            for s in sorted(cosignatures, key=lambda s: stroke_sort_key(_person(s.delegate)))
+        ],
+        "invited": _by_strokes(_person(i.delegate) for i in invitations if i.declined_at is None),
+        "declined": _by_strokes(_person(i.delegate) for i in invitations if i.declined_at is not None),
         "merged": list(proposal.merged.only("id", "number", "title")),
         "assignments": [{"a": a, "linked": a.pk in visible_assignments} for a in assignments],
         "feedbacks": list(proposal.feedbacks.select_related("by__profile")),
@@ -483,11 +523,32 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # Assignments --------------------------------------------------------------------
+INBOX_TAB_LABELS = {
+    "new": gettext_lazy("待签收"),
+    "signed": gettext_lazy("办理中"),
+    "approval": gettext_lazy("待审核"),
+    "due_soon": gettext_lazy("即将到期"),
+    "overdue": gettext_lazy("已逾期"),
+    "all": gettext_lazy("全部"),
+}
+
+
 @login_required
 @require_GET
 def assignment_list(request: HttpRequest) -> HttpResponse:
+    """The department's inbox (收件箱), by tab; committee, union office and auditors see every
+    department's assignments the same way."""
+    if not policy.allows(Assignment(), "view_list", request.user, state=""):
+        raise PermissionDenied(_("交办事项仅供承办单位、提案工作委员会、校工会办公室和审计人员查看。"))
     form = AssignmentFilterForm(request.GET)
-    qs = selectors.assignment_list(request.user)
+    now = timezone.now()
+    visible = selectors.assignment_list(request.user)
+    days = selectors.DaysOverdue(now)  # one calendar for the tabs and the rows
+    filters = selectors.inbox_filters(now, calendar=days.calendar)
+    tab = request.GET.get("tab", "all")
+    if tab not in filters:
+        tab = "all"
+    qs = visible.filter(filters[tab])
     if form.is_valid():
         if form.cleaned_data["status"]:
             qs = qs.filter(status=form.cleaned_data["status"])
@@ -496,7 +557,16 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
     qs = qs.order_by(F("due").asc(nulls_last=True), "-id").defer(
         "answer", "return_reason", "proposal__reason", "proposal__suggestion"
     )
-    context = {"form": _tidy(form), "page_obj": _page(request, qs)}
+    counts = selectors.assignment_inbox_counts(visible, filters)
+    tabs = [
+        {"key": key, "label": INBOX_TAB_LABELS[key], "count": counts[key], "current": key == tab}
+        for key in selectors.INBOX_TABS
+    ]
+    page_obj = _page(request, qs)
+    for a in page_obj.object_list:
+        a.days_overdue = days(a.due) if a.awaits_department else None
+        a.days_left = None if a.days_overdue is None else -a.days_overdue
+    context = {"form": _tidy(form), "page_obj": page_obj, "tabs": tabs, "tab": tab}
     return render(request, "proposals/assignment_list.html", context)
 
 

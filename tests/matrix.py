@@ -84,7 +84,7 @@ PROPOSAL_TRANSITIONS: tuple[str, ...] = (
     "close",
 )
 ASSIGNMENT_STATES: tuple[str, ...] = ("assigned", "accepted", "returned", "answered", "approved")
-ASSIGNMENT_TRANSITIONS: tuple[str, ...] = ("accept", "return", "answer", "approve")
+ASSIGNMENT_TRANSITIONS: tuple[str, ...] = ("accept", "return", "answer", "approve", "send_back")
 
 STATES = {PROPOSAL: PROPOSAL_STATES, ASSIGNMENT: ASSIGNMENT_STATES}
 TRANSITIONS = {PROPOSAL: PROPOSAL_TRANSITIONS, ASSIGNMENT: ASSIGNMENT_TRANSITIONS}
@@ -114,6 +114,7 @@ return     assigned   403  403  403   403  ok   403  ok   403   403   403  403  
 return     accepted   403  403  403   403  ok   403  ok   403   403   403  403  403
 answer     accepted   403  403  403   403  ok   403  ok   403   403   403  403  403
 approve    answered   403  403  403   403  403  403  ok   403   403   403  403  403
+send_back  answered   403  403  403   403  403  403  ok   403   403   403  403  403
 """
 # fmt: on
 
@@ -138,6 +139,7 @@ TARGETS: dict[tuple[str, str], str] = {
     (ASSIGNMENT, "return"): "returned",
     (ASSIGNMENT, "answer"): "answered",
     (ASSIGNMENT, "approve"): "approved",
+    (ASSIGNMENT, "send_back"): "accepted",
 }
 
 
@@ -328,6 +330,7 @@ def payload_for(kind: str, name: str, world: World) -> dict[str, Any]:
     return {
         "return": {"reason": "该事项不属于本单位职责。"},
         "answer": {"answer": "已协调食堂将晚餐供应延长至19:30。", "answer_class": "A"},
+        "send_back": {"note": "请补充具体的完成时间。"},
     }.get(name, {})
 
 

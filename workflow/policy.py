@@ -67,6 +67,12 @@ RULES: list[Rule] = [
     rule(P, "similar", states=[ANY_STATE], roles=["committee"]),
     # The triage queue (审查队列) is about submitted proposals in general, so it is asked with the empty state.
     rule(P, "triage_queue", states=[ANY_STATE], roles=["committee"]),
+    # 附议邀请: a delegate's page of the invitations sent to them, about drafts in general.
+    rule(P, "invitations", states=[ANY_STATE], roles=["delegate"]),
+    # 谢绝: the invited delegate declines to co-sign the draft (the service checks the invitation is theirs).
+    rule(P, "decline", states=["draft"], roles=["delegate"]),
+    # The dashboard (数据看板): figures about all proposals, asked with the empty state; auditors only read.
+    rule(P, "view_dashboard", states=[ANY_STATE], roles=["committee", "union_office", "auditor", "admin"]),
     # The department's side of an assignment.
     rule(A, "accept", states=["assigned"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     rule(
@@ -78,6 +84,7 @@ RULES: list[Rule] = [
     ),
     rule(A, "answer", states=["accepted"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     rule(A, "approve", states=["answered"], roles=["department_head"], object_perm=AS_DEPARTMENT),
+    rule(A, "send_back", states=["answered"], roles=["department_head"], object_perm=AS_DEPARTMENT),
     # The department's answer may carry attachments while it is being written.
     rule(A, "attach", states=["accepted"], roles=["department_handler", "department_head"], object_perm=AS_DEPARTMENT),
     # 延期申请: the department asks, the committee decides.
@@ -93,9 +100,31 @@ RULES: list[Rule] = [
     # The overdue board (逾期督办) lists every department's late work; it is about assignments
     # in general, not one of them, so it is asked with the empty state. Auditors only read it.
     rule(A, "view_overdue_board", states=[ANY_STATE], roles=["committee", "union_office", "auditor", "admin"]),
+    # The assignments list (交办事项): a department's inbox, and every department's for those who oversee them.
+    rule(
+        A,
+        "view_list",
+        states=[ANY_STATE],
+        roles=["department_handler", "department_head", "committee", "union_office", "auditor", "admin"],
+    ),
     # Congress sessions have no status; their one "state" is the empty string.
     rule("proposals.congresssession", "create", states=[""], roles=["union_office", "admin"]),
     rule("proposals.congresssession", "edit", states=[""], roles=["union_office", "admin"]),
+    # 开始征集 / 结束征集 move the collection window, so they are asked with the window's state
+    # (proposals.sessions.collection_state); 会议管理 is the union office's page of sessions.
+    rule("proposals.congresssession", "open_collection", states=["not_collecting"], roles=["union_office", "admin"]),
+    rule("proposals.congresssession", "close_collection", states=["collecting"], roles=["union_office", "admin"]),
+    rule("proposals.congresssession", "manage", states=[ANY_STATE], roles=["union_office", "admin"]),
+    # 花名册导入: the roster upload changes people, departments and roles at large.
+    rule("org.department", "import_roster", states=[ANY_STATE], roles=["union_office", "admin"]),
+    # Finding delegates by name or pinyin (to invite them, to pick them on the committee's pages).
+    rule("org.profile", "search", states=[ANY_STATE], roles=["delegate", "committee", "union_office"]),
+]
+
+# The history chain check (流转记录校验): auditors and admins read the results and run a check.
+RULES += [
+    rule("workflow.chaincheck", "view", states=[ANY_STATE], roles=["auditor", "admin"]),
+    rule("workflow.chaincheck", "run", states=[ANY_STATE], roles=["auditor", "admin"]),
 ]
 
 _BY_KEY: dict[tuple[str, str], list[Rule]] = defaultdict(list)

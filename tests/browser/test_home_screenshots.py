@@ -23,11 +23,11 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 # role -> (where `/` lands, the heading, what only a working home of that role shows there)
 ROWS, EMPTY = "table.rows tbody", "p.empty"
 HOMES = {
-    "delegate": (r"/proposals/\?mine=on$", "提案", ROWS, "增设教职工子女暑期托管班"),
+    "delegate": (r"/proposals/mine/$", "我的提案", ROWS, "增设教职工子女暑期托管班"),
     "committee": (r"/proposals/triage/$", "审查队列", ROWS, "待审查"),
-    "union_office": (r"/proposals/$", "提案", ROWS, "办理中"),
-    "department_handler": (r"/proposals/assignments/$", "交办事项", ROWS, "待签收"),
-    "department_head": (r"/proposals/assignments/$", "交办事项", ROWS, "待签收"),
+    "union_office": (r"/proposals/sessions/$", "会议管理", ROWS, "征集中"),
+    "department_handler": (r"/proposals/assignments/\?tab=new$", "交办事项", ROWS, "待签收"),
+    "department_head": (r"/proposals/assignments/\?tab=approval$", "交办事项", ROWS, "已答复"),
     "subunion_chair": (r"/proposals/$", "提案", EMPTY, "没有符合条件的提案。"),
     "member": (r"/proposals/$", "提案", EMPTY, "没有符合条件的提案。"),
     "auditor": (r"/proposals/$", "提案", ROWS, "办理中"),
@@ -68,6 +68,14 @@ def world(departments, session, category):
     submitted("校园东门增设非机动车停车棚")
     p = transition(submitted("食堂晚餐供应时间延长至19:30"), "accept", committee)
     transition(p, "assign", committee, lead_department=d["logistics"].pk, co_departments=[d["hr"].pk])
+    # One answer waiting for the head's approval (the head's home).
+    p = transition(submitted("图书馆周末延长开放时间"), "accept", committee)
+    p = transition(p, "assign", committee, lead_department=d["logistics"].pk, co_departments=[])
+    lead = p.assignments.get()
+    handler = users["department_handler"]
+    lead = transition(
+        transition(lead, "accept", handler), "answer", handler, answer="已延长至22:00。", answer_class="A"
+    )
     return users
 
 

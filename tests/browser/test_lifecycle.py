@@ -8,6 +8,7 @@ assertion is about what a person sees on the page.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -62,8 +63,8 @@ def row_for(page: Page, department: str, round_: int) -> Locator:
 def draft_proposal(page: Page, *, phone: bool = False) -> str:
     """The delegate writes a draft on the form and lands on its page; returns its path."""
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/proposals/\?mine=on$"))  # a delegate's home: 我的提案
-    page.get_by_role("link", name="新建提案").click()
+    expect(page).to_have_url(re.compile(r"/proposals/mine/$"))  # a delegate's home: 我的提案
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="新建提案").click()
     expect(page.locator("main h1")).to_have_text("新建提案")
     form = main_form(page)
     expect(form.locator('[name="session"] option:checked')).to_have_text("第六届第一次")  # the collecting one
@@ -75,6 +76,17 @@ def draft_proposal(page: Page, *, phone: bool = False) -> str:
     expect(page.locator("main h1")).to_have_text(TITLE)
     expect(status_of(page)).to_have_text("草稿")
     return re.sub(r"^https?://[^/]+", "", page.url)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def attach(page: Page, name: str, content: bytes, mime: str) -> None:
+    """Choose a file in the page's attachment form and upload it."""
+    form = page.locator('form[action$="/attachments/"]')
+    form.locator('input[type="file"]').set_input_files({"name": name, "mimeType": mime, "buffer": content})
+    form.get_by_role("button", name="上传", exact=True).click()
+    page.wait_for_load_state()
 
 
 def invite_cosigners(page: Page, *names: str, phone: bool = False) -> None:
@@ -104,8 +116,9 @@ def cosign(page: Page, proposal: str, count_after: int, *, phone: bool = False) 
 def open_assignment(page: Page, round_: int = 1) -> None:
     """From a department user's home (交办事项) to this round's assignment of the proposal."""
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/proposals/assignments/$"))
+    expect(page).to_have_url(re.compile(r"/proposals/assignments/\?tab=(new|approval)$"))
     expect(page.locator("main h1")).to_have_text("交办事项")
+    page.locator("nav.tabs").get_by_role("link", name=re.compile("^全部")).click()
     row = (
         page.locator("table.rows tbody tr")
         .filter(has_text=TITLE)
@@ -146,6 +159,12 @@ def test_a_proposal_is_returned_reassigned_answered_twice_and_closed_through_the
     submit_form.get_by_role("button", name="提交").click()
     expect(wangli.locator(".alert.error")).to_have_text("附议人数不足，不能提交。")
     expect(status_of(wangli)).to_have_text("草稿")
+    # An upload that is not what its name says is refused with the reason; a real PDF is attached.
+    attach(wangli, "调研报告.pdf", "这不是 PDF".encode(), "application/pdf")
+    expect(wangli.locator("section.attachments")).to_contain_text("不支持该文件类型")
+    expect(wangli.locator("section.attachments")).to_contain_text("暂无附件。")
+    attach(wangli, "调研报告.pdf", PDF, "application/pdf")
+    expect(wangli.locator("section.attachments table.rows")).to_contain_text("调研报告.pdf")
     invite_cosigners(wangli, "李强（人事处）", "张敏（图书馆）")
 
     # The two invited delegates co-sign.
@@ -164,6 +183,10 @@ def test_a_proposal_is_returned_reassigned_answered_twice_and_closed_through_the
     expect(chenjing).to_have_url(re.compile(r"/proposals/triage/$"))
     chenjing.locator("table.rows").get_by_role("link", name=TITLE).click()
     expect(status_of(chenjing)).to_have_text("待审查")
+    # The delegate's attachment comes with the proposal, through the permission-checked link.
+    with chenjing.expect_download() as download:
+        chenjing.locator("section.attachments").get_by_role("link", name="调研报告.pdf").click()
+    assert Path(download.value.path()).read_bytes() == PDF
     assert {"accept", "reject", "merge", "convert"} <= set(offered(chenjing))
     perform(chenjing, "accept", "立案")
     expect(status_of(chenjing)).to_have_text("已立案")
@@ -208,6 +231,19 @@ def test_a_proposal_is_returned_reassigned_answered_twice_and_closed_through_the
     open_assignment(huangtao)
     expect(status_of(huangtao)).to_have_text("已答复")
     expect(huangtao.locator("section[aria-labelledby=co-title]")).to_contain_text("人事处同意为延时开放安排值班人员。")
+    # The head sends the answer back once for a precise time; the handler answers again.
+    perform(huangtao, "send_back", "退回修改", {"note": "请写明考试周的起止日期。"})
+    expect(status_of(huangtao)).to_have_text("已签收")
+    linfang.goto(huangtao.url)
+    expect(linfang.locator("dl.facts")).to_contain_text("请写明考试周的起止日期。")
+    perform(
+        linfang,
+        "answer",
+        "答复",
+        {"answer": "第18、19周考试周期间图书馆开放至23:00。", "answer_class": "A 已解决或采纳"},
+    )
+    huangtao.reload()
+    expect(status_of(huangtao)).to_have_text("已答复")
     perform(huangtao, "approve", "审核通过")
     expect(status_of(huangtao)).to_have_text("已审核")
     expect(huangtao.locator("dl.facts")).to_contain_text("黄涛")
@@ -247,6 +283,7 @@ def test_a_proposal_is_returned_reassigned_answered_twice_and_closed_through_the
     what = entries.locator(".what").all_inner_texts()
     expected = [
         "创建草稿",
+        "上传附件",
         "邀请附议",
         "附议",
         "附议",
@@ -256,6 +293,8 @@ def test_a_proposal_is_returned_reassigned_answered_twice_and_closed_through_the
         "退回",
         "交办",
         "签收",
+        "答复",
+        "负责人退回修改",
         "答复",
         "负责人审核通过",
         "答复送达提案人",
@@ -268,9 +307,10 @@ def test_a_proposal_is_returned_reassigned_answered_twice_and_closed_through_the
     ]
     assert _is_subsequence(expected, what), what
     assert what.count("负责人审核通过") == 2 and what.count("提案人反馈") == 2
-    expect(entries.filter(has_text="退回")).to_contain_text("后勤管理处")
-    expect(entries.filter(has_text="退回")).to_contain_text(RETURN_REASON)
-    expect(entries.filter(has_text="退回")).to_contain_text("赵磊")
+    returned = entries.filter(has_text=RETURN_REASON)
+    expect(returned).to_contain_text("后勤管理处")
+    expect(returned).to_contain_text("赵磊")
+    expect(entries.filter(has_text="负责人退回修改")).to_contain_text("黄涛")
     expect(entries.last).to_contain_text("王丽")
     expect(entries.last.locator(".state")).to_have_text("→ 已办结")
 

@@ -73,7 +73,7 @@ def test_the_head_approves_once_the_co_department_has_answered(client, people, l
     transition(lead, "answer", people["handler"], answer="已延长至19:30。", answer_class="A")
     client.force_login(people["head"])
     body = client.get(reverse("proposals:assignment", args=[lead.pk])).content.decode()
-    assert _buttons(body) == ["approve"]
+    assert _buttons(body) == ["approve", "send_back"]
     r = _post(client, lead, "approve")
     assert r.status_code == 409
     assert "协办单位尚未全部答复" in r.content.decode()

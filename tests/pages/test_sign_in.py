@@ -12,7 +12,7 @@ def test_it_signs_in_with_the_right_password(client, people):
     assert r.url == reverse("home")
     r = client.get(reverse("home"))
     assert r.status_code == 302
-    assert r.url == reverse("proposals:list") + "?mine=on"
+    assert r.url == reverse("proposals:mine")
 
 
 def test_it_shows_a_chinese_error_for_a_wrong_password(client, people):
@@ -62,9 +62,10 @@ def test_it_signs_out_with_a_post(client, people):
     ("who", "lands_on"),
     [
         ("committee", "/proposals/triage/"),
-        ("handler", "/proposals/assignments/"),
-        ("head", "/proposals/assignments/"),
-        ("alice", "/proposals/?mine=on"),
+        ("handler", "/proposals/assignments/?tab=new"),
+        ("head", "/proposals/assignments/?tab=approval"),
+        ("alice", "/proposals/mine/"),
+        ("office", "/proposals/sessions/"),
         ("dave", "/proposals/"),
         ("auditor", "/proposals/"),
     ],
@@ -91,9 +92,15 @@ def test_the_header_shows_links_for_the_role_and_the_unread_count(client, people
 def test_the_language_switch_remembers_the_choice(client, people):
     client.force_login(people["alice"])
     body = client.get(reverse("proposals:list")).content.decode()
-    assert '<html lang="zh-hans">' in body
+    assert '<html lang="zh-hans"' in body
     assert '<option value="en">English</option>' in body
     r = client.post("/i18n/setlang/", {"language": "en", "next": reverse("proposals:list")})
     assert r.status_code == 302
     assert r.url == reverse("proposals:list")
-    assert '<html lang="en">' in client.get(reverse("proposals:list")).content.decode()
+    assert '<html lang="en"' in client.get(reverse("proposals:list")).content.decode()
+
+
+def test_the_header_shows_the_signed_in_persons_name(client, people):
+    client.post(reverse("login"), {"username": "alice", "password": "pw"})
+    body = client.get(reverse("proposals:list")).content.decode()
+    assert '<span class="whoami">王丽</span>' in body

@@ -1,0 +1,205 @@
+"""Every page answers the right person and refuses the wrong one (403, or 404 for an item
+they may not see), and sends anonymous visitors to sign in.
+
+`PAGES` has one row per URL of our apps' pages; `test_every_page_is_in_the_table` fails
+when a page is added without its row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from notifications.models import Notification
+from proposals.attachments import attachment_add
+from proposals.models import CongressSession, Invitation
+from proposals.services import proposal_invite
+from tests.factories import draft
+from tests.pages.conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class World:
+    people: dict[str, Any]
+    draft: Any
+    submitted: Any
+    lead: Any
+    session: Any  # not collecting yet: it can be opened
+    collecting: Any  # collecting now: it can be closed
+    attachment: Any
+    invitation: Any
+    notification: Any
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str  # the URL name
+    args: Callable[[World], list[Any]]
+    who: str  # a persona the page answers (200, or a redirect after a POST)
+    refused: tuple[tuple[str, int], ...]  # personas it refuses, and how
+    method: str = "get"
+    data: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+
+
+def _none(w: World) -> list[Any]:
+    return []
+
+
+PAGES = [
+    # Proposals: the list is everyone's (it shows what each may see); the rest follow the item.
+    Page("proposals:list", _none, "dave", ()),
+    Page("proposals:create", _none, "alice", (("dave", 403), ("committee", 403), ("handler", 403))),
+    Page("proposals:detail", lambda w: [w.draft.pk], "alice", (("dave", 404), ("handler", 404))),
+    Page("proposals:edit", lambda w: [w.draft.pk], "alice", (("dave", 404), ("bob", 403))),
+    Page("proposals:cosign", lambda w: [w.draft.pk], "bob", (("dave", 404), ("handler", 404)), "post"),
+    Page(
+        "proposals:invite",
+        lambda w: [w.draft.pk],
+        "alice",
+        (("bob", 403), ("dave", 404)),
+        "post",
+        lambda w: {"delegates": [w.people["carol"].pk]},
+    ),
+    Page(
+        "proposals:attachment_upload",
+        lambda w: [w.draft.pk],
+        "alice",
+        (("bob", 403), ("dave", 404)),
+        "post",
+        lambda w: {"file": SimpleUploadedFile("方案.pdf", PDF, "application/pdf")},
+    ),
+    Page("proposals:attachment_download", lambda w: [w.attachment.pk], "alice", (("dave", 404), ("handler", 404))),
+    Page(
+        "proposals:transition",
+        lambda w: [w.submitted.pk, "accept"],
+        "committee",
+        (("alice", 403), ("handler", 404), ("dave", 404)),
+        "post",
+    ),
+    Page("proposals:overdue", _none, "committee", (("alice", 403), ("handler", 403), ("dave", 403))),
+    Page("proposals:assignments", _none, "handler", (("alice", 403), ("dave", 403))),
+    Page("proposals:assignment", lambda w: [w.lead.pk], "handler", (("hr_handler", 404), ("alice", 404))),
+    Page(
+        "proposals:assignment_transition",
+        lambda w: [w.lead.pk, "accept"],
+        "handler",
+        (("hr_handler", 404), ("committee", 403), ("alice", 404)),
+        "post",
+    ),
+    Page("proposals:triage", _none, "committee", (("alice", 403), ("office", 403), ("handler", 403))),
+    Page(
+        "proposals:triage_bulk_accept",
+        _none,
+        "committee",
+        (("alice", 403), ("office", 403)),
+        "post",
+        lambda w: {"proposals": [w.submitted.pk]},
+    ),
+    Page("proposals:dashboard", _none, "committee", (("alice", 403), ("handler", 403), ("dave", 403))),
+    Page("proposals:sessions", _none, "office", (("committee", 403), ("alice", 403), ("auditor", 403))),
+    Page("proposals:session_create", _none, "office", (("committee", 403), ("alice", 403))),
+    Page("proposals:session_edit", lambda w: [w.session.pk], "office", (("committee", 403), ("handler", 403))),
+    Page("proposals:session_close", lambda w: [w.collecting.pk], "office", (("committee", 403),), "post"),
+    Page("proposals:session_open", lambda w: [w.session.pk], "office", (("committee", 403), ("alice", 403)), "post"),
+    Page("proposals:invitations", _none, "bob", (("handler", 403), ("dave", 403))),
+    Page("proposals:mine", _none, "alice", (("handler", 403), ("dave", 403), ("committee", 403))),
+    Page("proposals:invitation_cosign", lambda w: [w.invitation.pk], "bob", (("carol", 404), ("dave", 403)), "post"),
+    Page("proposals:invitation_decline", lambda w: [w.invitation.pk], "bob", (("carol", 404), ("dave", 403)), "post"),
+    # The union office's roster upload; a token that is not the user's own upload is a 404.
+    Page("org:roster_upload", _none, "office", (("committee", 403), ("alice", 403), ("auditor", 403))),
+    Page("org:roster_preview", lambda w: ["20260316090000-none"], "", (("office", 404), ("committee", 403))),
+    Page("org:roster_confirm", lambda w: ["20260316090000-none"], "", (("office", 404), ("committee", 403)), "post"),
+    Page("org:roster_cancel", lambda w: ["20260316090000-none"], "", (("office", 404), ("committee", 403)), "post"),
+    Page("org:people_search", _none, "alice", (("handler", 403), ("dave", 403))),
+    # Everyone's own: inbox, preferences, tasks, home; someone else's notification is a 404.
+    Page("notifications:inbox", _none, "dave", ()),
+    Page("notifications:read", lambda w: [w.notification.pk], "bob", (("alice", 404), ("dave", 404)), "post"),
+    Page("notifications:read_all", _none, "dave", (), "post"),
+    Page("notifications:preferences", _none, "dave", ()),
+    Page("tasks", _none, "dave", ()),
+    Page("home", _none, "dave", ()),
+    Page("history_check", _none, "auditor", (("committee", 403), ("office", 403), ("alice", 403))),
+]
+
+# Not pages of ours: Django's own (sign-in, sign-out, language switch, admin) and the API,
+# whose every endpoint has its permission matrix in tests/api/.
+OUT_OF_SCOPE = {"login", "logout", "set_language"}
+
+
+@pytest.fixture
+def world(people, session, category, departments, lead):
+    fresh = submit(people, session, category, title="图书馆周末延长开放时间")
+    later = CongressSession.objects.create(
+        name="第六届第二次",
+        code="6-2",
+        collection_opens=timezone.now() + timedelta(days=30),
+        collection_closes=timezone.now() + timedelta(days=60),
+    )
+    d = draft(people["alice"], session, category, title="增设教职工子女暑期托管班")
+    proposal_invite(proposal=d, user=people["alice"], delegates=[people["bob"]])
+    attachment = attachment_add(
+        user=people["alice"], proposal=d, upload=SimpleUploadedFile("调研.pdf", PDF, "application/pdf")
+    )
+    notification = Notification.objects.filter(recipient=people["bob"]).first()
+    assert notification is not None  # bob was invited: he has a notification
+    return World(
+        people=people,
+        draft=d,
+        submitted=fresh,
+        lead=lead,
+        session=later,
+        collecting=session,
+        attachment=attachment,
+        invitation=Invitation.objects.get(proposal=d, delegate=people["bob"]),
+        notification=notification,
+    )
+
+
+def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names = set()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace in {"admin", "api"} or str(p.pattern).startswith(("api/", "admin/", "i18n/")):
+                continue
+            names |= _names(p, f"{prefix}{p.namespace}:" if p.namespace else prefix)
+        elif isinstance(p, URLPattern) and p.name:
+            names.add(prefix + p.name)
+    return names
+
+
+def test_every_page_is_in_the_table():
+    assert _names(get_resolver()) - OUT_OF_SCOPE == {p.name for p in PAGES}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_the_right_person_is_answered_and_the_wrong_ones_refused(client, world, page):
+    url = reverse(page.name, args=page.args(world))
+    send = getattr(client, page.method)
+    for who, status in page.refused:
+        client.force_login(world.people[who])
+        r = send(url, page.data(world))
+        assert r.status_code == status, (who, r.status_code)
+        if status == 404:
+            assert "未找到该页面" in r.content.decode(), who
+    if page.who:
+        client.force_login(world.people[page.who])
+        r = send(url, page.data(world))
+        answered = {200, 302} if page.method == "post" or page.name == "home" else {200}
+        assert r.status_code in answered, (page.who, r.status_code)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_anonymous_visitors_are_sent_to_sign_in(client, world, page):
+    r = getattr(client, page.method)(reverse(page.name, args=page.args(world)), page.data(world))
+    assert r.status_code == 302 and r.url.startswith(reverse("login"))

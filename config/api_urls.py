@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from notifications.api import NotificationViewSet
 from org.api import DepartmentViewSet, MeView, TaskListView, TokenView
 from proposals.api import AssignmentViewSet, CategoryViewSet, ProposalViewSet, SessionViewSet
+from welfare.api import SensitiveAccessViewSet, WelfareRequestViewSet
 
 from .api import not_found
 
@@ -17,6 +18,8 @@ router.register("sessions", SessionViewSet, basename="session")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("welfare-requests", WelfareRequestViewSet, basename="welfare-request")
+router.register("welfare-access-log", SensitiveAccessViewSet, basename="welfare-access")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),

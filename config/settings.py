@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "workflow",
     "notifications",
     "proposals",
+    "welfare",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,8 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "proposals.models.ProposalStatus",
         "AssignmentStatusEnum": "proposals.models.AssignmentStatus",
         "TaskStatusEnum": "org.api.TASK_STATUSES",
+        "WelfareStatusEnum": "welfare.models.WelfareStatus",
+        "WelfareKindEnum": "welfare.models.WelfareKind",
     },
 }
 

@@ -1,0 +1,185 @@
+"""REST endpoints for welfare requests and the log of who read their sensitive fields.
+
+Thin, as proposals/api.py: the selector decides what the caller may see (anything else is a
+404, checked before any service runs), welfare.services and workflow.services.transition
+decide everything else, welfare.privacy decides the mask and logs what it unmasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api import ErrorSerializer, Pagination, parse_body
+from proposals.serializers import HistoryEntrySerializer
+from workflow import policy
+from workflow.errors import InvalidPayload
+from workflow.models import HistoryEntry
+from workflow.services import transition
+
+from . import serializers as s
+from .models import AccessChannel, SensitiveAccess, WelfareKind, WelfareRequest, WelfareStatus
+from .privacy import sensitive_serve
+from .selectors import welfare_requests_visible_to
+from .services import welfare_request_file
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+
+
+class WelfareRequestFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=WelfareKind.choices)
+    status = django_filters.ChoiceFilter(choices=WelfareStatus.choices)
+    unit = django_filters.NumberFilter(field_name="unit_id", label="所在单位 id")
+    # Never the sensitive fields: a search on them would reveal masked values one guess at a time.
+    search = django_filters.CharFilter(method="filter_search", label="标题或申请事由包含")
+
+    class Meta:
+        model = WelfareRequest
+        fields: list[str] = []
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="福利申请列表（调用者可见的；敏感字段按权限显示为 ***）",
+        responses={200: s.WelfareRequestSerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        summary="福利申请详情，含调用者可执行的流转",
+        responses={200: s.WelfareRequestDetailSerializer, 404: ErrorSerializer},
+    ),
+)
+class WelfareRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    pagination_class = Pagination
+    filterset_class = WelfareRequestFilter
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[WelfareRequest]:
+        return welfare_requests_visible_to(self.request.user).select_related(
+            "unit", "applicant__profile", "filed_by__profile", "handler__profile"
+        )
+
+    def get_serializer_class(self) -> type:
+        return s.WelfareRequestSerializer if self.action == "list" else s.WelfareRequestDetailSerializer
+
+    def _context(self, requests: list[WelfareRequest]) -> dict[str, Any]:
+        """The serializer context, with the ids privacy lets this caller read unmasked (logged)."""
+        unmasked = sensitive_serve(
+            user=self.request.user,
+            requests=requests,
+            channel=AccessChannel.API,
+            path=self.request.get_full_path(),
+        )
+        return {**self.get_serializer_context(), "unmasked": unmasked}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        data = s.WelfareRequestSerializer(page, many=True, context=self._context(page)).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self.get_object())
+
+    def _detail(self, item: WelfareRequest, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """The request as it is now, with what the caller may do next."""
+        # Grants may have changed in this request; don't answer from a stale permission cache.
+        self.request.user.__dict__.pop("_guardian_checker", None)
+        fresh = self.get_queryset().filter(pk=item.pk).first() or WelfareRequest.objects.get(pk=item.pk)
+        serializer = s.WelfareRequestDetailSerializer(fresh, context=self._context([fresh]))
+        return Response(serializer.data, status=status_code)
+
+    @extend_schema(
+        summary="提交福利申请（会员本人；校工会办公室可填 applicant 代录）",
+        request=s.WelfareRequestWriteSerializer,
+        responses={201: s.WelfareRequestDetailSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = parse_body(s.WelfareRequestWriteSerializer, request.data)
+        applicant_id = data.pop("applicant", None)
+        applicant = None
+        if applicant_id is not None and applicant_id != request.user.pk:
+            applicant = self._applicant(applicant_id)
+        item = welfare_request_file(user=request.user, applicant=applicant, **data)
+        return self._detail(item, status_code=status.HTTP_201_CREATED)
+
+    def _applicant(self, pk: int) -> Any:
+        # Asked before looking the person up, so a caller without the right learns nothing about ids.
+        policy.check(WelfareRequest(), "file_for_other", self.request.user, state="")
+        applicant = get_user_model().objects.filter(pk=pk, is_active=True).select_related("profile").first()
+        if applicant is None:
+            raise InvalidPayload(fields={"applicant": [_("用户不存在：%(ids)s") % {"ids": pk}]})
+        return applicant
+
+    @extend_schema(
+        summary="执行福利申请流转",
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=s.WELFARE_TRANSITIONS, description=_("流转名称"))
+        ],
+        request=s.WelfareTransitionRequest,
+        responses={200: s.WelfareRequestDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)", url_name="transition")
+    def run_transition(self, request: Request, pk: Any = None, name: str = "") -> Response:
+        item = self.get_object()
+        payload = parse_body(s.WELFARE_PAYLOADS.get(name, s.EmptyPayload), request.data)
+        return self._detail(transition(item, name, request.user, **payload))  # type: ignore[arg-type]
+
+    @extend_schema(
+        summary="福利申请流转记录",
+        filters=False,
+        responses={200: HistoryEntrySerializer(many=True), 404: ErrorSerializer},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, pk: Any = None) -> Response:
+        item = self.get_object()
+        rows = HistoryEntry.objects.for_item(item).select_related("actor__profile").order_by("seq")
+        return Response(HistoryEntrySerializer(rows, many=True).data)
+
+
+# The access log ------------------------------------------------------------------------
+
+
+class CanReadAccessLog(BasePermission):
+    """The policy table's answer (auditors and admins)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return policy.allows(SensitiveAccess(), "view", request.user, state="")
+
+
+class SensitiveAccessFilter(django_filters.FilterSet):
+    request = django_filters.NumberFilter(field_name="request_id", label="福利申请 id")
+    user = django_filters.NumberFilter(field_name="user_id", label="查看人的用户 id")
+    channel = django_filters.ChoiceFilter(choices=AccessChannel.choices)
+
+    class Meta:
+        model = SensitiveAccess
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="敏感信息查看记录（审计监督、管理员）",
+        responses={200: s.SensitiveAccessSerializer(many=True), 403: ErrorSerializer},
+    )
+)
+class SensitiveAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.SensitiveAccessSerializer
+    pagination_class = Pagination
+    filterset_class = SensitiveAccessFilter
+    permission_classes = [IsAuthenticated, CanReadAccessLog]
+    queryset = SensitiveAccess.objects.select_related("user__profile").order_by("-at", "-id")

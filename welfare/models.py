@@ -1,0 +1,305 @@
+"""Welfare requests (福利申请): hardship aid, the five must-visits, recuperation leave,
+children's medical coverage and the like, on the same engine as proposals.
+
+Status changes are django-fsm transitions here; who may call them is in welfare/rules.py
+(registered with workflow.policy); the only caller is workflow.services.transition.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from viewflow.workflow.models import Process
+
+from org.models import Department
+from workflow import policy
+from workflow.fsm import WorkflowItem, status_field
+
+from .validators import validate_resident_id
+
+
+class WelfareKind(models.TextChoices):
+    HARDSHIP = "hardship", _("困难补助")
+    MUST_VISIT = "must_visit", _("五必访")
+    RECUPERATION = "recuperation", _("疗休养")
+    CHILD_MEDICAL = "child_medical", _("子女医疗统筹")
+    OTHER = "other", _("其他")
+
+
+class VisitReason(models.TextChoices):
+    """The five occasions of 五必访."""
+
+    ILLNESS = "illness", _("生病住院")
+    MARRIAGE = "marriage", _("结婚")
+    CHILDBIRTH = "childbirth", _("生育")
+    BEREAVEMENT = "bereavement", _("直系亲属去世")
+    RETIREMENT = "retirement", _("退休")
+
+
+class WelfareStatus(models.TextChoices):
+    # A request is filed and submitted in one transaction (welfare.services.welfare_request_file),
+    # so `draft` is only ever seen inside it; DOMAIN.md's lifecycle starts at `submitted`.
+    DRAFT = "draft", _("填写中")
+    SUBMITTED = "submitted", _("待分工会审核")
+    REVIEWED = "reviewed", _("待校工会分派")
+    ASSIGNED = "assigned", _("办理中")
+    ANSWERED = "answered", _("已答复")
+    CLOSED = "closed", _("已办结")
+    REJECTED = "rejected", _("未通过审核")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+S = WelfareStatus
+
+# Which of the kind-specific fields each kind asks for (required ones first in the form's check).
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    WelfareKind.HARDSHIP: ("family_situation",),
+    WelfareKind.MUST_VISIT: ("visit_reason", "event_date"),
+    WelfareKind.RECUPERATION: ("years_of_service", "last_recuperation_year"),
+    WelfareKind.CHILD_MEDICAL: ("child_name", "enrolment_year"),
+    WelfareKind.OTHER: (),
+}
+ALL_KIND_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for fs in KIND_FIELDS.values() for f in fs))
+# The fields only some roles may read (ARCHITECTURE.md masks them as *** for the others).
+SENSITIVE_FIELDS: tuple[str, ...] = ("diagnosis", "income", "id_number")
+
+_YEAR = [MinValueValidator(1950), MaxValueValidator(2100)]
+
+
+class WelfareRequest(WorkflowItem):
+    kind = models.CharField(_("申请类别"), max_length=16, choices=WelfareKind.choices, db_index=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="welfare_requests", verbose_name=_("申请人")
+    )
+    # The applicant's unit when the request was filed: its sub-union reviews it, even if
+    # the applicant moves later.
+    unit = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="welfare_requests", verbose_name=_("所在单位")
+    )
+    # Differs from the applicant when the union office files on their behalf (代录).
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("申请事由"), max_length=5000)
+    amount_requested = models.DecimalField(
+        _("申请金额（元）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    # Sensitive: personal and medical information.
+    diagnosis = models.TextField(_("病情诊断"), max_length=2000, blank=True)
+    income = models.DecimalField(
+        _("家庭人均月收入（元）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True, validators=[validate_resident_id])
+
+    # must_visit (五必访)
+    visit_reason = models.CharField(_("慰问事由"), max_length=16, choices=VisitReason.choices, blank=True)
+    event_date = models.DateField(_("事由发生日期"), null=True, blank=True)
+    # hardship (困难补助)
+    family_situation = models.TextField(_("家庭困难情况"), max_length=5000, blank=True)
+    # recuperation (疗休养)
+    years_of_service = models.PositiveSmallIntegerField(
+        _("工龄（年）"), null=True, blank=True, validators=[MaxValueValidator(70)]
+    )
+    last_recuperation_year = models.PositiveSmallIntegerField(
+        _("上次疗休养年份"), null=True, blank=True, validators=_YEAR
+    )
+    # child_medical (子女医疗统筹)
+    child_name = models.CharField(_("子女姓名"), max_length=64, blank=True)
+    enrolment_year = models.PositiveSmallIntegerField(_("参保年度"), null=True, blank=True, validators=_YEAR)
+
+    status = status_field(choices=WelfareStatus.choices, default=WelfareStatus.DRAFT)
+
+    # The sub-union's review and the union office's decision.
+    review_comment = models.TextField(_("分工会审核意见"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reject_reason = models.TextField(_("不予通过的理由"), blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="welfare_requests_handled",
+        verbose_name=_("经办人"),
+    )
+    approved = models.BooleanField(_("是否批准"), null=True, blank=True)
+    amount_approved = models.DecimalField(_("批准金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    answer = models.TextField(_("答复意见"), blank=True)
+    decided_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    flow_path = "welfare.flows.WelfareFlow"
+    transition_forms = {
+        "review": "welfare.forms.ReviewForm",
+        "reject": "welfare.forms.RejectForm",
+        "assign": "welfare.forms.AssignForm",
+        "answer": "welfare.forms.AnswerForm",
+    }
+    flow_tasks = {
+        "review": ("review",),
+        "reject": ("review", "assign"),
+        "assign": ("assign",),
+        "answer": ("answer",),
+        "close": ("close",),
+        "withdraw": ("review", "assign", "answer"),
+    }
+
+    class Meta:
+        verbose_name = _("福利申请")
+        verbose_name_plural = _("福利申请")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("act_as_applicant", _("作为申请人办理")),
+            ("file_welfarerequest", _("代为录入此福利申请")),
+            ("review_welfarerequest", _("审核本单位的福利申请")),
+            ("handle_welfarerequest", _("经办此福利申请")),
+            ("manage_welfarerequest", _("分派、答复和办结福利申请")),
+            # Model-level, granted by an admin (to an auditor): read the sensitive fields unmasked.
+            ("view_sensitive_welfarerequest", _("查看福利申请中的敏感信息")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_approved__isnull=True) | Q(amount_approved__gt=0),
+                name="welfare_amount_approved_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # Transitions ---------------------------------------------------------
+    @transition(field=status, source=S.DRAFT, target=S.SUBMITTED, permission=policy.permission("submit"))
+    def submit(self, *, user: Any) -> None:
+        self.submitted_at = timezone.now()
+
+    @transition(field=status, source=S.SUBMITTED, target=S.REVIEWED, permission=policy.permission("review"))
+    def review(self, *, user: Any, comment: str = "") -> None:
+        """分工会审核: the unit's sub-union chair passes the request on to the union office."""
+        self.review_comment = comment
+        self.reviewed_by, self.reviewed_at = user, timezone.now()
+
+    @transition(
+        field=status, source=[S.SUBMITTED, S.REVIEWED], target=S.REJECTED, permission=policy.permission("reject")
+    )
+    def reject(self, *, user: Any, reason: str) -> None:
+        if self.status == S.SUBMITTED:
+            self.reviewed_by, self.reviewed_at = user, timezone.now()
+        self.reject_reason = reason
+        self.decided_at = timezone.now()
+
+    @transition(field=status, source=S.REVIEWED, target=S.ASSIGNED, permission=policy.permission("assign"))
+    def assign(self, *, user: Any, handler: Any) -> None:
+        self.handler = handler
+
+    # `answer` is also the field holding the answer's text, hence the trailing underscore.
+    @transition(field=status, source=S.ASSIGNED, target=S.ANSWERED, permission=policy.permission("answer"))
+    def answer_(self, *, user: Any, approved: bool, amount: Decimal | None, answer: str) -> None:
+        self.approved = approved
+        self.amount_approved = amount if approved else None
+        self.answer = answer
+        self.decided_at = timezone.now()
+
+    @transition(field=status, source=S.ANSWERED, target=S.CLOSED, permission=policy.permission("close"))
+    def close(self, *, user: Any) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[S.SUBMITTED, S.REVIEWED, S.ASSIGNED],
+        target=S.WITHDRAWN,
+        permission=policy.permission("withdraw"),
+    )
+    def withdraw(self, *, user: Any) -> None:
+        pass
+
+    # Hooks for the transition service -------------------------------------
+    def on_transitioned(self, name: str, user: Any, payload: dict[str, Any]) -> None:
+        from . import services
+
+        services.welfare_request_after_transition(request=self, name=name, user=user, payload=payload)
+
+    def notification_recipients(self, name: str) -> list[Any]:
+        from . import selectors
+
+        return selectors.welfare_request_recipients(request=self, event=name)
+
+    @classmethod
+    def sweep_queryset(cls) -> models.QuerySet[WelfareRequest]:
+        return cls.objects.select_related("unit", "applicant", "handler")
+
+
+class AccessChannel(models.TextChoices):
+    PAGE = "page", _("页面")
+    API = "api", _("接口")
+    EXPORT = "export", _("导出")
+
+
+class SensitiveAccess(models.Model):
+    """One row each time a request's sensitive fields were served unmasked (welfare.privacy):
+    who saw which fields of which request, when, and through which channel. Append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人")
+    )
+    at = models.DateTimeField(_("查看时间"), default=timezone.now, db_index=True)
+    request = models.ForeignKey(
+        WelfareRequest, on_delete=models.PROTECT, related_name="sensitive_accesses", verbose_name=_("福利申请")
+    )
+    # A list of names from SENSITIVE_FIELDS (JSON, so it works on SQLite as on PostgreSQL).
+    fields = models.JSONField(_("查看的字段"), default=list)
+    channel = models.CharField(_("途径"), max_length=8, choices=AccessChannel.choices)
+    path = models.CharField(_("请求路径"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("敏感信息查看记录")
+        verbose_name_plural = _("敏感信息查看记录")
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.request_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class WelfareProcess(Process):
+    """One viewflow process per request. `manage` is declared because viewflow adds it at import."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("福利申请办理流程")
+        verbose_name_plural = _("福利申请办理流程")
+
+
+# Direct foreign-key object permissions (django-guardian), as for proposals.
+class WelfareRequestUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(WelfareRequest, on_delete=models.CASCADE)
+
+
+class WelfareRequestGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(WelfareRequest, on_delete=models.CASCADE)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
     path("proposals/", include("proposals.urls")),
+    path("welfare/", include("welfare.urls")),
     path("org/", include("org.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("config.page_urls")),

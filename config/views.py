@@ -20,6 +20,7 @@ from config.auth import login_required
 from org.models import Department, Role
 from org.roles import user_roles
 from proposals.models import Assignment, CongressSession, Proposal
+from welfare.models import WelfareRequest
 from workflow import policy
 from workflow.models import ChainCheck
 
@@ -68,6 +69,15 @@ def nav_links(user: Any) -> list[dict[str, str]]:
         links.append({"url": reverse("proposals:dashboard"), "label": _("数据看板"), "key": "dashboard"})
     if policy.allows(ChainCheck(), "view", user, state=""):
         links.append({"url": reverse("history_check"), "label": _("记录校验"), "key": "history_check"})
+    welfare = WelfareRequest()
+    if policy.allows(welfare, "view_review_queue", user, state=""):
+        links.append({"url": reverse("welfare:review_queue"), "label": _("福利申请审核"), "key": "welfare_review"})
+    if policy.allows(welfare, "view_office_queue", user, state=""):
+        links.append({"url": reverse("welfare:office_queue"), "label": _("福利申请"), "key": "welfare_queue"})
+    if policy.allows(welfare, "view_mine", user, state=""):
+        links.append({"url": reverse("welfare:mine"), "label": _("我的福利申请"), "key": "welfare_mine"})
+    if policy.allows(welfare, "file_for_other", user, state=""):
+        links.append({"url": reverse("welfare:create"), "label": _("代录福利申请"), "key": "welfare_file"})
     return links
 
 
@@ -92,6 +102,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("proposals:mine")
     if Role.UNION_OFFICE in roles:
         return redirect("proposals:sessions")
+    # Members with no other part in the congress work: their welfare requests, or the
+    # sub-union chair's review queue.
+    if roles and roles <= {Role.MEMBER, Role.SUBUNION_CHAIR}:
+        return redirect("welfare:review_queue" if Role.SUBUNION_CHAIR in roles else "welfare:mine")
     return redirect(_list_url())
 
 

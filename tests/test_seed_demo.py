@@ -12,7 +12,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.test import override_settings
 
 from notifications.models import Notification
@@ -184,3 +184,15 @@ def test_demo_logins_prints_only_a_hint_before_seeding():
     call_command("demo_logins", stdout=out)
     assert "seed_demo" in out.getvalue()
     assert DEMO_PASSWORD not in out.getvalue()
+
+
+def test_it_creates_welfare_requests_of_every_kind_in_every_state(seeded):
+    from welfare.demo import STATES
+    from welfare.models import WelfareKind, WelfareRequest
+
+    have = set(WelfareRequest.objects.values_list("kind", "status"))
+    assert have == {(k, s) for k in WelfareKind.values for s in STATES}
+    # One of each kind was filed by the union office from a paper form (代录).
+    on_paper = WelfareRequest.objects.exclude(filed_by=models.F("applicant"))
+    assert sorted(on_paper.values_list("kind", flat=True)) == sorted(WelfareKind.values)
+    assert "福利申请：35 件" in seeded

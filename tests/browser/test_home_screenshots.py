@@ -28,8 +28,8 @@ HOMES = {
     "union_office": (r"/proposals/sessions/$", "会议管理", ROWS, "征集中"),
     "department_handler": (r"/proposals/assignments/\?tab=new$", "交办事项", ROWS, "待签收"),
     "department_head": (r"/proposals/assignments/\?tab=approval$", "交办事项", ROWS, "已答复"),
-    "subunion_chair": (r"/proposals/$", "提案", EMPTY, "没有符合条件的提案。"),
-    "member": (r"/proposals/$", "提案", EMPTY, "没有符合条件的提案。"),
+    "subunion_chair": (r"/welfare/review/$", "福利申请审核", EMPTY, "没有待审核的福利申请。"),
+    "member": (r"/welfare/mine/$", "我的福利申请", EMPTY, "您还没有提交福利申请。"),
     "auditor": (r"/proposals/$", "提案", ROWS, "办理中"),
     "admin": (r"/proposals/$", "提案", ROWS, "办理中"),
 }

@@ -21,8 +21,10 @@ from notifications.models import Notification
 from proposals.attachments import attachment_add
 from proposals.models import CongressSession, Invitation
 from proposals.services import proposal_invite
-from tests.factories import draft
+from tests.factories import draft, make_user
 from tests.pages.conftest import submit
+from tests.welfare.conftest import request_fields
+from welfare.services import welfare_request_file
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +42,7 @@ class World:
     attachment: Any
     invitation: Any
     notification: Any
+    welfare: Any  # dave's welfare request, waiting for the review of his unit's chair
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,21 @@ PAGES = [
     Page("tasks", _none, "dave", ()),
     Page("home", _none, "dave", ()),
     Page("history_check", _none, "auditor", (("committee", 403), ("office", 403), ("alice", 403))),
+    # Welfare requests: a member's own, the chair's review queue, the union office's queue
+    # (auditors read it too); a request is seen only by those concerned, others get a 404.
+    Page("welfare:mine", _none, "dave", (("office", 403), ("committee", 403), ("auditor", 403))),
+    Page("welfare:create", _none, "dave", (("committee", 403), ("auditor", 403), ("handler", 403))),
+    Page("welfare:review_queue", _none, "chair", (("dave", 403), ("office", 403), ("auditor", 403))),
+    Page("welfare:office_queue", _none, "office", (("dave", 403), ("chair", 403), ("committee", 403))),
+    Page("welfare:detail", lambda w: [w.welfare.pk], "dave", (("alice", 404), ("committee", 404))),
+    Page(
+        "welfare:transition",
+        lambda w: [w.welfare.pk, "review"],
+        "chair",
+        (("dave", 403), ("office", 403), ("alice", 404)),
+        "post",
+        lambda w: {"comment": "情况属实。"},
+    ),
 ]
 
 # Not pages of ours: Django's own (sign-in, sign-out, language switch, admin) and the API,
@@ -153,6 +171,8 @@ def world(people, session, category, departments, lead):
     )
     notification = Notification.objects.filter(recipient=people["bob"]).first()
     assert notification is not None  # bob was invited: he has a notification
+    people = {**people, "chair": make_user("chair", "郑芳", ["subunion_chair", "member"], departments["cs"])}
+    welfare = welfare_request_file(user=people["dave"], **request_fields())
     return World(
         people=people,
         draft=d,
@@ -163,6 +183,7 @@ def world(people, session, category, departments, lead):
         attachment=attachment,
         invitation=Invitation.objects.get(proposal=d, delegate=people["bob"]),
         notification=notification,
+        welfare=welfare,
     )
 
 

@@ -66,7 +66,7 @@ def test_it_signs_out_with_a_post(client, people):
         ("head", "/proposals/assignments/?tab=approval"),
         ("alice", "/proposals/mine/"),
         ("office", "/proposals/sessions/"),
-        ("dave", "/proposals/"),
+        ("dave", "/welfare/mine/"),
         ("auditor", "/proposals/"),
     ],
 )

@@ -483,6 +483,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             seeder = Seeder(out=self.stdout)
             seeder.run()
+            from welfare.demo import seed_welfare_requests  # the union's side, by the same demo logins
+
+            self.welfare_count = seed_welfare_requests()
         self._summary()
         write_logins(self.stdout)
 
@@ -508,6 +511,7 @@ class Command(BaseCommand):
             _("交办：")
             + "，".join(f"{s.label} {assignments[s.value]}" for s in AssignmentStatus if assignments[s.value])
         )
+        self.stdout.write(_("福利申请：%(count)d 件（五类申请各种状态）。") % {"count": self.welfare_count})
         self.stdout.write("")
 
 

@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from org.models import Role
 from org.roles import users_with_role
 
-from .models import ALL_KIND_FIELDS, KIND_FIELDS, VisitReason, WelfareKind, WelfareRequest
+from .models import (
+    ALL_KIND_FIELDS,
+    KIND_FIELDS,
+    VisitReason,
+    WelfareKind,
+    WelfareRequest,
+    visit_standard_exceeded,
+)
 
 # Kind-specific fields a kind must have (the rest of KIND_FIELDS are optional).
 REQUIRED_FOR_KIND: dict[str, tuple[str, ...]] = {
@@ -64,6 +71,10 @@ class WelfareRequestForm(forms.ModelForm):
             and not data.get("diagnosis")
         ):
             self.add_error("diagnosis", _("因病慰问须填写病情诊断。"))
+        # No override when filing: only the union office may go above the standard, when it answers.
+        above = visit_standard_exceeded(kind, data.get("visit_reason") or "", data.get("amount_requested"))
+        if above is not None and "amount_requested" not in self.errors:
+            self.add_error("amount_requested", above.above_message())
         # Another kind's fields (left over when the kind was changed on the page) are dropped,
         # so a row only ever carries the fields of its own kind.
         for name in set(ALL_KIND_FIELDS) - set(KIND_FIELDS[kind]):
@@ -106,6 +117,14 @@ class AnswerForm(TransitionForm):
         label=_("批准金额（元）"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False
     )
     answer = forms.CharField(label=_("答复意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    # Checked by WelfareRequest.answer_ (code above_standard) against the request's 慰问标准.
+    override_reason = forms.CharField(
+        label=_("超出慰问标准的理由"),
+        help_text=_("五必访批准金额超过慰问标准时必填。"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -22,6 +22,7 @@ from viewflow.workflow.models import Process
 
 from org.models import Department
 from workflow import policy
+from workflow.errors import InvalidPayload
 from workflow.fsm import WorkflowItem, status_field
 
 from .validators import validate_resident_id
@@ -59,6 +60,45 @@ class WelfareStatus(models.TextChoices):
 
 
 S = WelfareStatus
+
+
+class VisitStandard(models.Model):
+    """慰问标准: the union's standard sum for each must-visit occasion, which the union office
+    edits in the admin. A must-visit request may not ask for more than its occasion's
+    standard, and the union office approves more only with a reason (``visit_standard_exceeded``).
+    An occasion without a row here has no cap."""
+
+    visit_reason = models.CharField(_("慰问事由"), max_length=16, choices=VisitReason.choices, unique=True)
+    amount = models.DecimalField(
+        _("慰问标准（元）"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("慰问标准")
+        verbose_name_plural = _("慰问标准")
+        ordering = ["visit_reason"]
+
+    def __str__(self) -> str:
+        return f"{self.get_visit_reason_display()} {self.amount:.2f}"
+
+    def above_message(self) -> str:
+        return _("超过慰问标准（%(reason)s %(amount)s 元）") % {
+            "reason": self.get_visit_reason_display(),
+            "amount": f"{self.amount:.2f}",
+        }
+
+
+def visit_standard_exceeded(kind: str, visit_reason: str, amount: Decimal | None) -> VisitStandard | None:
+    """The one rule of 慰问标准: the standard a must-visit sum goes above, or None when it
+    does not (another kind, no sum, or an occasion with no standard configured: no cap).
+    Exactly the standard is within it."""
+    if kind != WelfareKind.MUST_VISIT or amount is None or not visit_reason:
+        return None
+    standard = VisitStandard.objects.filter(visit_reason=visit_reason).first()
+    return standard if standard is not None and amount > standard.amount else None
+
 
 # Which of the kind-specific fields each kind asks for (required ones first in the form's check).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -148,6 +188,8 @@ class WelfareRequest(WorkflowItem):
     approved = models.BooleanField(_("是否批准"), null=True, blank=True)
     amount_approved = models.DecimalField(_("批准金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
     answer = models.TextField(_("答复意见"), blank=True)
+    # Why the union office approved a must-visit sum above its 慰问标准 (empty otherwise).
+    standard_override_reason = models.TextField(_("超出慰问标准的理由"), blank=True)
     decided_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -219,9 +261,19 @@ class WelfareRequest(WorkflowItem):
 
     # `answer` is also the field holding the answer's text, hence the trailing underscore.
     @transition(field=status, source=S.ASSIGNED, target=S.ANSWERED, permission=policy.permission("answer"))
-    def answer_(self, *, user: Any, approved: bool, amount: Decimal | None, answer: str) -> None:
+    def answer_(
+        self, *, user: Any, approved: bool, amount: Decimal | None, answer: str, override_reason: str = ""
+    ) -> None:
+        above = visit_standard_exceeded(self.kind, self.visit_reason, amount) if approved else None
+        if above is not None and not override_reason.strip():
+            raise InvalidPayload(
+                _("批准金额超过慰问标准，须填写超出标准的理由。"),
+                code="above_standard",
+                fields={"amount": [str(above.above_message())]},
+            )
         self.approved = approved
         self.amount_approved = amount if approved else None
+        self.standard_override_reason = override_reason.strip() if above is not None else ""
         self.answer = answer
         self.decided_at = timezone.now()
 

@@ -69,6 +69,7 @@ class WelfareRequestSerializer(serializers.ModelSerializer):
             "approved",
             "amount_approved",
             "answer",
+            "standard_override_reason",
             "decided_at",
             "created_at",
             "submitted_at",
@@ -169,6 +170,7 @@ class AnswerPayload(serializers.Serializer):
     approved = serializers.BooleanField(required=False, allow_null=True)
     amount = _amount()
     answer = _text()
+    override_reason = _text()
 
 
 WELFARE_PAYLOADS: dict[str, type[serializers.Serializer]] = {
@@ -191,3 +193,7 @@ class WelfareTransitionRequest(serializers.Serializer):
         max_digits=10, decimal_places=2, required=False, allow_null=True, help_text="answer：批准金额（元）"
     )
     answer = serializers.CharField(required=False, help_text="answer：答复意见")
+    override_reason = serializers.CharField(
+        required=False,
+        help_text="answer：五必访批准金额超过慰问标准时，超出标准的理由（否则拒绝，code 为 above_standard）",
+    )

@@ -17,7 +17,13 @@ ID_X = "11010519491231002X"
 
 KIND_FIELDS: dict[str, dict[str, Any]] = {
     "hardship": {"family_situation": "配偶长期患病，子女在读。", "income": Decimal("900.00")},
-    "must_visit": {"visit_reason": "illness", "event_date": date(2026, 3, 10), "diagnosis": "急性阑尾炎，住院手术"},
+    # Within the illness 慰问标准 (500.00, welfare migration 0003).
+    "must_visit": {
+        "visit_reason": "illness",
+        "event_date": date(2026, 3, 10),
+        "diagnosis": "急性阑尾炎，住院手术",
+        "amount_requested": Decimal("500.00"),
+    },
     "recuperation": {"years_of_service": 25, "last_recuperation_year": 2019},
     "child_medical": {"child_name": "刘小明", "enrolment_year": 2026},
     "other": {},

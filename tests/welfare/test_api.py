@@ -78,12 +78,12 @@ def test_a_member_files_and_the_union_answers_a_request_of_each_kind_through_the
     r = run(client_for("office"), pk, "assign", {"handler": wp["office2"].pk})
     assert (r.json()["status"], r.json()["handler"]["id"]) == ("assigned", wp["office2"].pk)
     assert client_for("office2").get(f"{URL}{pk}/").json()["available_transitions"] == ["answer"]
-    r = run(client_for("office2"), pk, "answer", {"approved": True, "amount": "1500.00", "answer": "同意。"})
+    r = run(client_for("office2"), pk, "answer", {"approved": True, "amount": "500.00", "answer": "同意。"})
     got = r.json()
     assert (got["status"], got["approved"], got["amount_approved"], got["answer"]) == (
         "answered",
         True,
-        "1500.00",
+        "500.00",
         "同意。",
     )
     r = run(client_for("office"), pk, "close")

@@ -10,27 +10,28 @@ shown next to the field it names, with the user's input kept.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from config.auth import login_required
+from config.pages import Failed, run_transition, transition_actions
+from config.pages import paginate as _page
+from config.pages import show_error as _show_error
+from config.pages import tidy as _tidy
 from org.models import Role
 from org.names import stroke_sort_key
 from org.roles import users_with_role
@@ -38,7 +39,6 @@ from org.selectors import people_by_strokes
 from workflow import policy
 from workflow.errors import DomainError, InvalidPayload
 from workflow.models import HistoryEntry
-from workflow.services import available_transitions, transition
 
 from . import selectors, services
 from .attachment_views import AttachmentForm, attachments_context
@@ -53,9 +53,6 @@ from .models import (
     Proposal,
     ProposalStatus,
 )
-
-PAGE_SIZE = 50
-FormT = TypeVar("FormT", bound=forms.BaseForm)
 
 TRANSITION_LABELS: dict[str, dict[str, Any]] = {
     "proposals.proposal": {
@@ -196,95 +193,16 @@ def _person_with_department(user: Any) -> str:
     return _person(user)
 
 
-def _tidy(form: FormT) -> FormT:
-    """Labels above fields need no colon; phone-friendly widgets: a native date-time
-    picker, check boxes instead of a multiple select (which needs Ctrl-click on a
-    desktop and is awkward on a phone)."""
-    form.label_suffix = ""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.DateTimeInput):
-            widget.input_type = "datetime-local"
-            widget.format = "%Y-%m-%dT%H:%M"
-        elif isinstance(widget, forms.SelectMultiple) and not isinstance(widget, forms.CheckboxSelectMultiple):
-            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)  # type: ignore[attr-defined]
-    return form
-
-
-def _show_error(form: FormT, err: DomainError) -> FormT:
-    """Put a domain error next to the fields it names (the form's own validation
-    already found most of them; don't say the same thing twice)."""
-    form.is_valid()
-    for name, msgs in err.fields.items():
-        key = name if name in form.fields else None
-        for msg in msgs:
-            if str(msg) not in list(form.errors.get(key or "__all__", [])):
-                form.add_error(key, str(msg))
-    if not err.fields:
-        form.add_error(None, str(err.message))
-    return form
-
-
-def _page(request: HttpRequest, qs: QuerySet) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-@dataclass
-class Failed:
-    """A transition that was just refused, to show again with its error."""
-
-    name: str
-    form: forms.BaseForm | None
-    message: str
-
-
 def _actions(request: HttpRequest, item: Any, url_name: str, failed: Failed | None) -> tuple[list[dict], str]:
-    """One entry per transition the user may start now, each with its form; plus
-    the error of a refused transition that is no longer on offer."""
     labels = TRANSITION_LABELS[policy.kind_of(item)]
-    names = available_transitions(item, request.user)
-    actions = []
-    for name in names:
-        form, error = None, ""
-        if failed and failed.name == name:
-            form, error = failed.form, ("" if failed.form is not None else failed.message)
-        elif (form_class := item.transition_form(name)) is not None:
-            form = form_class(item=item, user=request.user, auto_id=f"id_{name}_%s")
-        if form is not None:
-            _tidy(form)
-        actions.append(
-            {
-                "name": name,
-                "label": labels.get(name, name),
-                "form": form,
-                "error": error,
-                "url": reverse(url_name, args=[item.pk, name]),
-            }
-        )
-    orphan = failed.message if failed and failed.name not in names else ""
-    return actions, orphan
+    return transition_actions(request, item, labels=labels, url_name=url_name, failed=failed)
 
 
 def _run_transition(request: HttpRequest, item: Any, name: str, render_again: Any) -> HttpResponse:
-    """POST side of every transition button: the form's fields as the payload,
-    the one write path, and the page again with the error when it refuses."""
-    form_class = item.transition_form(name)
-    payload: dict[str, Any] = {}
-    if form_class is not None:
-        fields = form_class(item=item, user=request.user).fields
-        payload = {f: fields[f].widget.value_from_datadict(request.POST, request.FILES, f) for f in fields}
-    try:
-        transition(item, name, request.user, **payload)
-    except DomainError as err:
-        form = None
-        if form_class is not None:
-            form = _show_error(
-                form_class(data=request.POST, item=item, user=request.user, auto_id=f"id_{name}_%s"), err
-            )
-        return render_again(request, item.pk, failed=Failed(name, form, str(err.message)), status=err.status)
-    label = TRANSITION_LABELS[policy.kind_of(item)].get(name, name)
-    messages.success(request, _("已完成操作：%(action)s。") % {"action": label})
-    return redirect(item.get_absolute_url())
+    labels = TRANSITION_LABELS[policy.kind_of(item)]
+    return run_transition(
+        request, item, name, labels=labels, render_again=render_again, done_url=item.get_absolute_url()
+    )
 
 
 def _timeline(proposal: Proposal | None, assignments: list[Assignment]) -> list[dict[str, Any]]:

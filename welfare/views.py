@@ -25,14 +25,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from config.auth import login_required
+from config.pages import Failed, run_transition, transition_actions
+from config.pages import paginate as _page
+from config.pages import show_error as _show_error
+from config.pages import tidy as _tidy
 from org.models import Department, Role
 from org.roles import users_with_role
 from org.selectors import people_by_strokes, person_name
-from proposals.views import Failed, _page, _show_error, _tidy
 from workflow import policy
 from workflow.errors import DomainError, InvalidPayload
 from workflow.models import HistoryEntry
-from workflow.services import available_transitions, transition
 
 from . import privacy, services
 from .forms import WelfareRequestForm
@@ -283,26 +285,9 @@ def _visible_request(request: HttpRequest, pk: int) -> WelfareRequest:
 
 
 def _actions(request: HttpRequest, item: WelfareRequest, failed: Failed | None) -> tuple[list[dict], str]:
-    """One entry per transition the viewer may start now, each with its form."""
-    names = available_transitions(item, request.user)
-    actions = []
-    for name in names:
-        form, error = None, ""
-        if failed and failed.name == name:
-            form, error = failed.form, ("" if failed.form is not None else failed.message)
-        elif (form_class := item.transition_form(name)) is not None:
-            form = form_class(item=item, user=request.user, auto_id=f"id_{name}_%s")
-        actions.append(
-            {
-                "name": name,
-                "label": TRANSITION_LABELS.get(name, name),
-                "form": _dress(form),
-                "error": error,
-                "url": reverse("welfare:transition", args=[item.pk, name]),
-            }
-        )
-    orphan = failed.message if failed and failed.name not in names else ""
-    return actions, orphan
+    return transition_actions(
+        request, item, labels=TRANSITION_LABELS, url_name="welfare:transition", failed=failed, dress=_dress
+    )
 
 
 def _timeline(item: WelfareRequest) -> list[dict[str, Any]]:
@@ -380,20 +365,12 @@ def welfare_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
     """POST side of every action button: the form's fields as the payload, the one write
     path, and the page again with the error next to its field when it refuses."""
     item = _visible_request(request, pk)
-    form_class = item.transition_form(name)
-    payload: dict[str, Any] = {}
-    if form_class is not None:
-        shown = _dress(form_class(item=item, user=request.user))
-        assert shown is not None
-        payload = {f: w.widget.value_from_datadict(request.POST, request.FILES, f) for f, w in shown.fields.items()}
-    try:
-        transition(item, name, request.user, **payload)
-    except DomainError as err:
-        form = None
-        if form_class is not None:
-            bound = form_class(data=request.POST, item=item, user=request.user, auto_id=f"id_{name}_%s")
-            form = _show_error(_dress(bound), err)  # type: ignore[type-var]
-        return _render_detail(request, pk, failed=Failed(name, form, str(err.message)), status=err.status)
-    label = TRANSITION_LABELS.get(name, name)
-    messages.success(request, _("已完成操作：%(action)s。") % {"action": label})
-    return redirect("welfare:detail", pk=item.pk)
+    return run_transition(
+        request,
+        item,
+        name,
+        labels=TRANSITION_LABELS,
+        render_again=_render_detail,
+        done_url=reverse("welfare:detail", args=[item.pk]),
+        dress=_dress,
+    )

@@ -6,22 +6,20 @@ workflow/policy.py and the only caller is workflow.services.transition.
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
+from config.storage import PrivateStorage, private_storage
 from org.models import Department
 from workflow import calendar, policy
 from workflow.deadlines import DeadlineSpec, ReminderPolicy
@@ -657,22 +655,8 @@ class AssignmentGroupObjectPermission(GroupObjectPermissionBase):
 
 
 # Attachments (附件) ------------------------------------------------------------------
-class PrivateStorage(FileSystemStorage):
-    """Files under MEDIA_ROOT/private, which no URL serves: every download goes through the
-    permission-checked view. The location follows MEDIA_ROOT (also when a test overrides it)."""
-
-    @cached_property
-    def base_location(self) -> Any:
-        return os.path.join(settings.MEDIA_ROOT, "private")
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("Attachments have no public URL; use proposals:attachment_download.")
-
-
-private_storage = PrivateStorage()
-
-
 def _private_storage() -> PrivateStorage:
+    # Named in migration 0001's FileField; the storage itself is config.storage's.
     return private_storage
 
 

@@ -7,6 +7,7 @@ Status changes are django-fsm transitions here; who may call them is in welfare/
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from django_fsm import transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
+from config.storage import get_private_storage
 from org.models import Department
 from workflow import policy
 from workflow.errors import InvalidPayload
@@ -191,6 +193,20 @@ class WelfareRequest(WorkflowItem):
     # Why the union office approved a must-visit sum above its 慰问标准 (empty otherwise).
     standard_override_reason = models.TextField(_("超出慰问标准的理由"), blank=True)
     decided_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    # hardship: the publicity period (公示) an approved request goes through before it is paid
+    # (welfare.publicity); both days inclusive, in Asia/Shanghai.
+    publicity_starts = models.DateField(_("公示开始日期"), null=True, blank=True)
+    publicity_ends = models.DateField(_("公示截止日期"), null=True, blank=True)
+    # recuperation: the year the request is for (the filing year) and the batch it is allotted to.
+    recuperation_year = models.PositiveSmallIntegerField(_("疗休养年度"), null=True, blank=True, validators=_YEAR)
+    batch = models.ForeignKey(
+        "RecuperationBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("疗休养批次"),
+    )
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
@@ -238,6 +254,10 @@ class WelfareRequest(WorkflowItem):
     # Transitions ---------------------------------------------------------
     @transition(field=status, source=S.DRAFT, target=S.SUBMITTED, permission=policy.permission("submit"))
     def submit(self, *, user: Any) -> None:
+        if self.kind == WelfareKind.RECUPERATION:
+            from .recuperation import recuperation_check_eligible
+
+            recuperation_check_eligible(self)  # Conflict (409) with a code when not eligible
         self.submitted_at = timezone.now()
 
     @transition(field=status, source=S.SUBMITTED, target=S.REVIEWED, permission=policy.permission("review"))
@@ -262,7 +282,14 @@ class WelfareRequest(WorkflowItem):
     # `answer` is also the field holding the answer's text, hence the trailing underscore.
     @transition(field=status, source=S.ASSIGNED, target=S.ANSWERED, permission=policy.permission("answer"))
     def answer_(
-        self, *, user: Any, approved: bool, amount: Decimal | None, answer: str, override_reason: str = ""
+        self,
+        *,
+        user: Any,
+        approved: bool,
+        amount: Decimal | None,
+        answer: str,
+        override_reason: str = "",
+        batch: Any = None,
     ) -> None:
         above = visit_standard_exceeded(self.kind, self.visit_reason, amount) if approved else None
         if above is not None and not override_reason.strip():
@@ -276,9 +303,21 @@ class WelfareRequest(WorkflowItem):
         self.standard_override_reason = override_reason.strip() if above is not None else ""
         self.answer = answer
         self.decided_at = timezone.now()
+        if self.kind == WelfareKind.RECUPERATION:
+            from .recuperation import recuperation_allot
+
+            recuperation_allot(self, batch=batch if approved else None)
+        if self.kind == WelfareKind.HARDSHIP:
+            from .publicity import publicity_open
+
+            publicity_open(self)
 
     @transition(field=status, source=S.ANSWERED, target=S.CLOSED, permission=policy.permission("close"))
     def close(self, *, user: Any) -> None:
+        if self.kind == WelfareKind.HARDSHIP:
+            from .publicity import publicity_check_closable
+
+            publicity_check_closable(self)  # Conflict (409) while the publicity runs or an objection is open
         self.closed_at = timezone.now()
 
     @transition(
@@ -304,6 +343,184 @@ class WelfareRequest(WorkflowItem):
     @classmethod
     def sweep_queryset(cls) -> models.QuerySet[WelfareRequest]:
         return cls.objects.select_related("unit", "applicant", "handler")
+
+
+class PublicityObjection(models.Model):
+    """异议: an objection raised against a hardship request during its publicity period
+    (welfare.publicity). While one is open the request cannot be closed (paid); the union
+    office dismisses it or upholds it, and upholding sends the request back to its handler
+    (``reconsider``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        DISMISSED = "dismissed", _("不成立")
+        UPHELD = "upheld", _("成立")
+
+    request = models.ForeignKey(
+        WelfareRequest, on_delete=models.CASCADE, related_name="objections", verbose_name=_("福利申请")
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提出人")
+    )
+    text = models.TextField(_("异议内容"), max_length=2000)
+    created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    status = models.CharField(_("处理状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(_("处理意见"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.get_status_display()}"
+
+
+class RecuperationQuota(models.Model):
+    """疗休养名额: how many members may go in a year, and who is eligible (welfare.recuperation)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=_YEAR)
+    places = models.PositiveIntegerField(_("名额"))
+    min_years_of_service = models.PositiveSmallIntegerField(_("工龄满（年）"), default=5)
+    interval_years = models.PositiveSmallIntegerField(_("间隔年限"), default=3, help_text=_("上次疗休养后须满的年数"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("疗休养名额")
+        verbose_name_plural = _("疗休养名额")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.places}"
+
+
+class RecuperationBatch(models.Model):
+    """疗休养批次: one group trip (dates, place, capacity) that approved requests are allotted to."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=_YEAR, db_index=True)
+    name = models.CharField(_("批次名称"), max_length=100)
+    destination = models.CharField(_("疗休养地点"), max_length=200)
+    starts_on = models.DateField(_("出发日期"))
+    ends_on = models.DateField(_("返回日期"))
+    capacity = models.PositiveIntegerField(_("人数上限"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("疗休养批次")
+        verbose_name_plural = _("疗休养批次")
+        ordering = ["year", "starts_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "name"], name="welfare_batch_unique_name"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="welfare_batch_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.destination}，{self.starts_on:%m-%d}—{self.ends_on:%m-%d}）"
+
+
+class MedicalClaim(models.Model):
+    """子女医疗统筹报销: a reimbursement claim, with receipts, against an approved enrolment
+    (a child_medical request). Filed by the applicant (or the union office for them), decided
+    by the union office (welfare.claims)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已核准")
+        REJECTED = "rejected", _("不予报销")
+
+    request = models.ForeignKey(
+        WelfareRequest, on_delete=models.CASCADE, related_name="claims", verbose_name=_("子女医疗统筹")
+    )
+    visit_date = models.DateField(_("就诊日期"))
+    hospital = models.CharField(_("就诊医院"), max_length=200)
+    amount_claimed = models.DecimalField(
+        _("报销金额（元）"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    description = models.TextField(_("说明"), max_length=2000, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    amount_approved = models.DecimalField(_("核准金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    decision_note = models.TextField(_("审核意见"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("医疗报销")
+        verbose_name_plural = _("医疗报销")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_approved__isnull=True) | Q(amount_approved__gt=0),
+                name="welfare_claim_amount_approved_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital} {self.amount_claimed}"
+
+
+def welfare_attachment_path(instance: Any, filename: str) -> str:
+    return f"welfare/{instance.request_id}/{uuid.uuid4().hex}"
+
+
+class WelfareAttachment(models.Model):
+    """A confidential file of a request (a medical certificate, a receipt of a claim). Kept in
+    private storage and served only by the permission-checked view (welfare.attachments)."""
+
+    request = models.ForeignKey(
+        WelfareRequest, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("福利申请")
+    )
+    claim = models.ForeignKey(
+        MedicalClaim,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="receipts",
+        verbose_name=_("医疗报销"),
+    )
+    file = models.FileField(_("文件"), upload_to=welfare_attachment_path, storage=get_private_storage, max_length=200)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("福利申请附件")
+        verbose_name_plural = _("福利申请附件")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WelfareTimeLimit(models.Model):
+    """办理时限: working days each step of a kind's requests may take before reminders and
+    escalation (welfare.deadlines). A kind without a row uses the defaults there."""
+
+    kind = models.CharField(_("申请类别"), max_length=16, choices=WelfareKind.choices, unique=True)
+    review_days = models.PositiveSmallIntegerField(_("分工会审核（工作日）"), validators=[MinValueValidator(1)])
+    assign_days = models.PositiveSmallIntegerField(_("校工会分派（工作日）"), validators=[MinValueValidator(1)])
+    answer_days = models.PositiveSmallIntegerField(_("经办答复（工作日）"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("办理时限")
+        verbose_name_plural = _("办理时限")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
 
 
 class AccessChannel(models.TextChoices):

@@ -7,7 +7,15 @@ from rest_framework.routers import SimpleRouter
 from notifications.api import NotificationViewSet
 from org.api import DepartmentViewSet, MeView, TaskListView, TokenView
 from proposals.api import AssignmentViewSet, CategoryViewSet, ProposalViewSet, SessionViewSet
-from welfare.api import SensitiveAccessViewSet, WelfareRequestViewSet
+from welfare.api import (
+    MedicalClaimViewSet,
+    SensitiveAccessViewSet,
+    WelfareAttachmentViewSet,
+    WelfareRequestViewSet,
+)
+from welfare.payout_api import WelfarePayoutsView
+from welfare.publicity_api import WelfarePublicityViewSet
+from welfare.recuperation_api import RecuperationBatchViewSet, RecuperationQuotaViewSet
 
 from .api import not_found
 
@@ -20,11 +28,17 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("welfare-requests", WelfareRequestViewSet, basename="welfare-request")
 router.register("welfare-access-log", SensitiveAccessViewSet, basename="welfare-access")
+router.register("welfare-attachments", WelfareAttachmentViewSet, basename="welfare-attachment")
+router.register("medical-claims", MedicalClaimViewSet, basename="medical-claim")
+router.register("welfare-publicity", WelfarePublicityViewSet, basename="welfare-publicity")
+router.register("recuperation-quotas", RecuperationQuotaViewSet, basename="recuperation-quota")
+router.register("recuperation-batches", RecuperationBatchViewSet, basename="recuperation-batch")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
     path("tasks/", TaskListView.as_view(), name="tasks"),
+    path("welfare-payouts/", WelfarePayoutsView.as_view(), name="welfare-payouts"),
     *router.urls,
 ]
 

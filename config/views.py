@@ -20,7 +20,7 @@ from config.auth import login_required
 from org.models import Department, Role
 from org.roles import user_roles
 from proposals.models import Assignment, CongressSession, Proposal
-from welfare.models import WelfareRequest
+from welfare.models import SensitiveAccess, WelfareRequest
 from workflow import policy
 from workflow.models import ChainCheck
 
@@ -74,10 +74,22 @@ def nav_links(user: Any) -> list[dict[str, str]]:
         links.append({"url": reverse("welfare:review_queue"), "label": _("福利申请审核"), "key": "welfare_review"})
     if policy.allows(welfare, "view_office_queue", user, state=""):
         links.append({"url": reverse("welfare:office_queue"), "label": _("福利申请"), "key": "welfare_queue"})
+    if policy.allows(welfare, "view_claims_queue", user, state=""):
+        links.append({"url": reverse("welfare:claims_queue"), "label": _("医疗报销审核"), "key": "welfare_claims"})
     if policy.allows(welfare, "view_mine", user, state=""):
         links.append({"url": reverse("welfare:mine"), "label": _("我的福利申请"), "key": "welfare_mine"})
     if policy.allows(welfare, "file_for_other", user, state=""):
         links.append({"url": reverse("welfare:create"), "label": _("代录福利申请"), "key": "welfare_file"})
+    if policy.allows(welfare, "view_recuperation", user, state=""):
+        links.append({"url": reverse("welfare:recuperation"), "label": _("疗休养安排"), "key": "welfare_recuperation"})
+    if policy.allows(welfare, "view_standards", user, state=""):
+        links.append({"url": reverse("welfare:standards"), "label": _("慰问标准"), "key": "welfare_standards"})
+    if policy.allows(SensitiveAccess(), "view", user, state=""):
+        links.append(
+            {"url": reverse("welfare:access_log"), "label": _("敏感信息查看记录"), "key": "welfare_access_log"}
+        )
+    if policy.allows(welfare, "view_publicity", user, state=""):
+        links.append({"url": reverse("welfare:publicity"), "label": _("困难补助公示"), "key": "welfare_publicity"})
     return links
 
 

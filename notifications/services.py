@@ -10,7 +10,7 @@ from django.utils import timezone
 from .delivery import deliveries_create
 from .models import Notification
 from .preferences import event_kind
-from .texts import event_title
+from .texts import event_body, event_title
 
 
 def notify(
@@ -24,6 +24,7 @@ def notify(
     users: dict[int, Any] = {}
     ct = ContentType.objects.get_for_model(item, for_concrete_model=False)
     link = item.get_absolute_url() if hasattr(item, "get_absolute_url") else ""
+    title, body = event_title(event, item), event_body(event, item)  # the same for every recipient
     rows = []
     for user in recipients:
         if user is None or user.pk in seen or (actor is not None and user.pk == getattr(actor, "pk", None)):
@@ -36,7 +37,8 @@ def notify(
                 event=event,
                 content_type=ct,
                 object_id=item.pk,
-                title=event_title(event, item),
+                title=title,
+                body=body,
                 link=link,
             )
         )

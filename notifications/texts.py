@@ -35,6 +35,9 @@ EVENT_TITLES = {
     "welfarerequest.answer": gettext_noop("您的福利申请《{item}》已有办理结果"),
     "welfarerequest.close": gettext_noop("福利申请《{item}》已办结"),
     "welfarerequest.withdraw": gettext_noop("福利申请《{item}》已被申请人撤回"),
+    "welfarerequest.objection_raised": gettext_noop("福利申请《{item}》公示期间收到异议，请核实处理"),
+    "welfarerequest.reconsider": gettext_noop("福利申请《{item}》已退回经办人重新答复"),
+    "welfarerequest.claim_decided": gettext_noop("您在《{item}》下提交的医疗费用报销已审核"),
     "reminder.before": gettext_noop("提醒：{item} 即将到期，请抓紧办理"),
     "reminder.due": gettext_noop("提醒：{item} 今日到期"),
     "reminder.overdue": gettext_noop("催办：{item} 已逾期，请尽快办理"),
@@ -44,7 +47,32 @@ EVENT_TITLES = {
 
 
 def event_title(event: str, item: models.Model) -> str:
+    # An item kind may word an event itself (a welfare request's reminders name the step and
+    # the due date); it returns None to keep the title below.
+    own = getattr(item, "notification_title", None)
+    if own is not None and (text := own(event)):
+        return str(text)
     template = EVENT_TITLES.get(event)
     if template is None:
-        return _("事项有新进展：{item}").format(item=item)
-    return _(template).format(item=item)
+        return _fit(_("事项有新进展：{item}"), item)
+    return _fit(_(template), item)
+
+
+TITLE_MAX = 200  # Notification.title
+
+
+def _fit(template: str, item: models.Model) -> str:
+    """The template with the item's name, shortened so the title fits its column (a welfare
+    request's or a proposal's own title may take all 200 characters)."""
+    name = str(item)
+    text = template.format(item=name)
+    if len(text) > TITLE_MAX:
+        name = name[: max(len(name) - (len(text) - TITLE_MAX) - 1, 0)] + "…"
+        text = template.format(item=name)
+    return text
+
+
+def event_body(event: str, item: models.Model) -> str:
+    """The notification's body, when the item kind has one for this event (else empty)."""
+    own = getattr(item, "notification_body", None)
+    return str(own(event) or "") if own is not None else ""

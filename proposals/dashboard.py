@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from config.auth import login_required
+from config.dashboards import dashboard_tabs
 from workflow import policy
 from workflow.errors import DomainError
 
@@ -120,5 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": chart_data(figures),
         "now": now,
         "can_view_overdue_board": policy.allows(Assignment(), "view_overdue_board", user, state=""),
+        # The other figures' pages (the welfare figures), as tabs: config/dashboards.py.
+        "dashboard_tabs": dashboard_tabs(user, current="proposals"),
     }
     return render(request, "proposals/dashboard.html", context)

@@ -195,4 +195,20 @@ def test_it_creates_welfare_requests_of_every_kind_in_every_state(seeded):
     # One of each kind was filed by the union office from a paper form (代录).
     on_paper = WelfareRequest.objects.exclude(filed_by=models.F("applicant"))
     assert sorted(on_paper.values_list("kind", flat=True)) == sorted(WelfareKind.values)
-    assert "福利申请：35 件" in seeded
+    # 35 = five kinds in seven states, plus two hardship requests for the 公示 (welfare.publicity).
+    assert "福利申请：37 件" in seeded
+
+
+def test_it_puts_one_hardship_request_on_the_notice_with_an_objection_and_one_ready_to_close(seeded):
+    from django.utils import timezone
+
+    from welfare.models import PublicityObjection, WelfareRequest
+    from welfare.publicity import in_publicity
+    from workflow.calendar import local_date
+
+    today = local_date(timezone.now())
+    answered = WelfareRequest.objects.filter(kind="hardship", status="answered", approved=True)
+    on_notice = [r for r in answered if in_publicity(r, today=today)]
+    assert len(on_notice) == 1
+    assert PublicityObjection.objects.filter(request=on_notice[0], status="open").count() == 1
+    assert answered.filter(publicity_ends__lt=today, objections__isnull=True).count() == 1

@@ -12,24 +12,39 @@ from typing import Any
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import ErrorSerializer, Pagination, parse_body
+from config.api import ErrorSerializer, Pagination, parse_body, reject_unknown_fields
 from proposals.serializers import HistoryEntrySerializer
 from workflow import policy
-from workflow.errors import InvalidPayload
+from workflow.errors import InvalidPayload, NotVisible
 from workflow.models import HistoryEntry
 from workflow.services import transition
 
 from . import serializers as s
-from .models import AccessChannel, SensitiveAccess, WelfareKind, WelfareRequest, WelfareStatus
-from .privacy import sensitive_serve
+from .attachment_views import file_response
+from .attachments import welfare_attachment_add, welfare_attachment_serve, welfare_attachments_visible_to
+from .claims import medical_claim_decide, medical_claim_file, medical_claims_visible_to
+from .models import (
+    AccessChannel,
+    MedicalClaim,
+    SensitiveAccess,
+    WelfareAttachment,
+    WelfareKind,
+    WelfareRequest,
+    WelfareStatus,
+)
+from .privacy import may_see_sensitive, sensitive_serve
+from .publicity_api import PublicityActionsMixin
 from .selectors import welfare_requests_visible_to
 from .services import welfare_request_file
 
@@ -64,14 +79,16 @@ class WelfareRequestFilter(django_filters.FilterSet):
         responses={200: s.WelfareRequestDetailSerializer, 404: ErrorSerializer},
     ),
 )
-class WelfareRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WelfareRequestViewSet(
+    PublicityActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     pagination_class = Pagination
     filterset_class = WelfareRequestFilter
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[WelfareRequest]:
         return welfare_requests_visible_to(self.request.user).select_related(
-            "unit", "applicant__profile", "filed_by__profile", "handler__profile"
+            "unit", "applicant__profile", "filed_by__profile", "handler__profile", "batch"
         )
 
     def get_serializer_class(self) -> type:
@@ -150,6 +167,89 @@ class WelfareRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         rows = HistoryEntry.objects.for_item(item).select_related("actor__profile").order_by("seq")
         return Response(HistoryEntrySerializer(rows, many=True).data)
 
+    # Confidential files and children's medical claims (welfare.attachments, welfare.claims).
+
+    def _may_open(self, item: WelfareRequest) -> dict[str, Any]:
+        return {
+            **self.get_serializer_context(),
+            "may_open": {item.pk} if may_see_sensitive(item, self.request.user) else set(),
+        }
+
+    @extend_schema(
+        methods=["GET"],
+        summary="福利申请的证明材料（文件名和大小；可查看敏感信息者另有下载地址）",
+        filters=False,
+        request=None,
+        responses={200: s.WelfareAttachmentSerializer(many=True), 404: ErrorSerializer},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="上传证明材料（multipart/form-data，字段 file：PDF、JPG 或 PNG）",
+        request={"multipart/form-data": s.WelfareFileUpload},
+        responses={201: s.WelfareAttachmentSerializer, **ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+        url_path="attachments",
+        url_name="attachments",
+    )
+    def attachments(self, request: Request, pk: Any = None) -> Response:
+        item = self.get_object()
+        if request.method == "POST":
+            reject_unknown_fields(dict(request.data), ["file"])
+            added = welfare_attachment_add(user=request.user, request=item, upload=request.FILES.get("file"))
+            data = s.WelfareAttachmentSerializer(added, context=self._may_open(item)).data
+            return Response(data, status=status.HTTP_201_CREATED)
+        rows = (
+            item.attachments.filter(claim__isnull=True)
+            .select_related("uploaded_by__profile")
+            .order_by("created_at", "id")
+        )
+        return Response(s.WelfareAttachmentSerializer(rows, many=True, context=self._may_open(item)).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="子女医疗统筹的报销记录，含收据",
+        filters=False,
+        request=None,
+        responses={200: s.MedicalClaimSerializer(many=True), 404: ErrorSerializer},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="提交医疗费用报销（multipart/form-data，收据放在 receipts，至少一个）",
+        request={"multipart/form-data": s.MedicalClaimUpload},
+        responses={201: s.MedicalClaimSerializer, **ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+        url_path="claims",
+        url_name="claims",
+    )
+    def claims(self, request: Request, pk: Any = None) -> Response:
+        item = self.get_object()
+        context = self._may_open(item)
+        if request.method == "POST":
+            reject_unknown_fields(dict(request.data), s.MedicalClaimUpload().fields)
+            claim = medical_claim_file(
+                user=request.user,
+                request=item,
+                receipts=request.FILES.getlist("receipts"),
+                **{
+                    name: request.data.get(name, "")
+                    for name in ("visit_date", "hospital", "amount_claimed", "description")
+                },
+            )
+            fresh = medical_claims_visible_to(request.user).get(pk=claim.pk)
+            return Response(s.MedicalClaimSerializer(fresh, context=context).data, status=status.HTTP_201_CREATED)
+        rows = medical_claims_visible_to(request.user).filter(request=item).order_by("created_at", "id")
+        return Response(s.MedicalClaimSerializer(rows, many=True, context=context).data)
+
 
 # The access log ------------------------------------------------------------------------
 
@@ -183,3 +283,64 @@ class SensitiveAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = SensitiveAccessFilter
     permission_classes = [IsAuthenticated, CanReadAccessLog]
     queryset = SensitiveAccess.objects.select_related("user__profile").order_by("-at", "-id")
+
+
+# Confidential files and medical claims by their own id ------------------------------------
+
+
+class WelfareAttachmentViewSet(viewsets.GenericViewSet):
+    """Only the download: listing and uploading are under the request
+    (/welfare-requests/{id}/attachments/)."""
+
+    serializer_class = s.WelfareAttachmentSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[WelfareAttachment]:
+        return welfare_attachments_visible_to(self.request.user).select_related("request")
+
+    @extend_schema(
+        summary="下载证明材料或收据（可查看该申请敏感信息者；每次下载记入敏感信息查看记录）",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: Any = None) -> FileResponse:
+        attachment = self.get_object()
+        try:
+            handle = welfare_attachment_serve(
+                user=request.user, attachment=attachment, channel=AccessChannel.API, path=request.get_full_path()
+            )
+        except FileNotFoundError:
+            raise NotVisible() from None
+        return file_response(handle, attachment)
+
+
+class MedicalClaimViewSet(viewsets.GenericViewSet):
+    """Only the decision: a request's claims are listed and filed under the request
+    (/welfare-requests/{id}/claims/)."""
+
+    serializer_class = s.MedicalClaimSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[MedicalClaim]:
+        return medical_claims_visible_to(self.request.user).select_related("request")
+
+    @extend_schema(
+        summary="审核医疗费用报销（校工会办公室）：核准金额大于 0 且不超过报销金额；不予报销须填写理由",
+        request=s.ClaimDecideRequest,
+        responses={200: s.MedicalClaimSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: Any = None) -> Response:
+        claim = self.get_object()
+        data = parse_body(s.ClaimDecidePayload, request.data)
+        decided = medical_claim_decide(
+            user=request.user,
+            claim=claim,
+            approved=data.get("approved"),
+            amount=data.get("amount"),
+            note=data.get("note", ""),
+        )
+        fresh = self.get_queryset().get(pk=decided.pk)
+        may_open = {fresh.request_id} if may_see_sensitive(fresh.request, request.user) else set()
+        context = {**self.get_serializer_context(), "may_open": may_open}
+        return Response(s.MedicalClaimSerializer(fresh, context=context).data)

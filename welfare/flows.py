@@ -27,10 +27,16 @@ def _request(process: Any) -> WelfareRequest:
 
 def _unit_chair(activation: Any) -> Any:
     # The review grant is held by the unit's whole group (the policy adds the chair's role),
-    # so no queue can offer this task: it goes straight to the unit's chair.
+    # so no queue can offer this task: it goes straight to the unit's chair. When the union
+    # office reviews instead (a chair's own request, a unit without a chair), the task stays
+    # unassigned for the office's members, who hold the grant through their group.
     from .selectors import unit_chairs
 
-    return unit_chairs(activation.process.artifact.unit_id).first()
+    item = activation.process.artifact
+    chairs = list(unit_chairs(item.unit_id))
+    if not chairs or item.applicant_id in {c.pk for c in chairs}:
+        return None
+    return chairs[0]
 
 
 def _handler(activation: Any) -> Any:
@@ -66,7 +72,9 @@ class WelfareFlow(flow.Flow):
         .Next(this.after_answer)
     )
     after_answer = flow.If(lambda a: _status(a) == WelfareStatus.ANSWERED).Then(this.close).Else(this.end)
-    close = flow.ManualTask().Annotation(title=_("办结福利申请")).Permission(OFFICE_QUEUE).Next(this.end)
+    close = flow.ManualTask().Annotation(title=_("办结福利申请")).Permission(OFFICE_QUEUE).Next(this.after_close)
+    # 退回重新答复 (an objection upheld in the publicity period): back to the handler's answer.
+    after_close = flow.If(lambda a: _status(a) == WelfareStatus.ASSIGNED).Then(this.answer).Else(this.end)
     end = flow.End()
 
     def start_process(self, activation: Any, item: Any) -> Any:

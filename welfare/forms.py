@@ -15,6 +15,7 @@ from org.roles import users_with_role
 from .models import (
     ALL_KIND_FIELDS,
     KIND_FIELDS,
+    RecuperationBatch,
     VisitReason,
     WelfareKind,
     WelfareRequest,
@@ -125,13 +126,40 @@ class AnswerForm(TransitionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # 疗休养 only: the batch an approved request is allotted to. Any batch of the request's year
+    # validates here; welfare.recuperation.recuperation_allot requires one when approving and
+    # refuses a full one (batch_full). The select offers only those with places left.
+    batch = forms.ModelChoiceField(
+        label=_("疗休养批次"),
+        queryset=RecuperationBatch.objects.none(),
+        required=False,
+        help_text=_("批准疗休养申请时必选。"),
+        error_messages={"invalid_choice": _("请选择本申请年度的疗休养批次。")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.item is None or self.item.kind != WelfareKind.RECUPERATION:
+            del self.fields["batch"]
+            return
+        from .recuperation import batch_choices, request_year
+
+        year = request_year(self.item)
+        field = self.fields["batch"]
+        field.queryset = RecuperationBatch.objects.filter(year=year)  # type: ignore[attr-defined]
+        field.choices = batch_choices(year=year, keep=self.data.get("batch"))  # type: ignore[attr-defined]
+
+    def _trip_only(self) -> bool:
+        # An approved 疗休养 is a place on a batch the union pays for; a sum (a travel
+        # allowance paid to the member, and then on the payout list) is optional.
+        return self.item is not None and self.item.kind == WelfareKind.RECUPERATION
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         approved, amount = data.get("approved"), data.get("amount")
         if approved is None and "approved" not in self.errors:
             self.add_error("approved", _("请选择批准或不批准。"))
-        elif approved and amount is None and "amount" not in self.errors:
+        elif approved and amount is None and "amount" not in self.errors and not self._trip_only():
             self.add_error("amount", _("批准时须填写批准金额。"))
         elif approved is False and amount is not None:
             self.add_error("amount", _("不批准时不填写金额。"))

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
@@ -25,7 +26,7 @@ from config.storage import get_private_storage
 from org.models import Department
 from workflow import policy
 from workflow.errors import InvalidPayload
-from workflow.fsm import WorkflowItem, status_field
+from workflow.fsm import WorkflowItem, condition, status_field
 
 from .validators import validate_resident_id
 
@@ -115,6 +116,13 @@ ALL_KIND_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for fs in KIND_FIELDS.v
 SENSITIVE_FIELDS: tuple[str, ...] = ("diagnosis", "income", "id_number")
 
 _YEAR = [MinValueValidator(1950), MaxValueValidator(2100)]
+
+
+@condition("reconsider_hardship_only", _("只有困难补助可以退回重新答复。"), offer_when_failing=False)
+def _is_hardship(request: Any) -> bool:
+    # Only hardship answers go through a publicity period that can overturn them; other kinds'
+    # answers feed batches and payments that a second decision would leave behind.
+    return bool(request.kind == WelfareKind.HARDSHIP)
 
 
 class WelfareRequest(WorkflowItem):
@@ -218,6 +226,7 @@ class WelfareRequest(WorkflowItem):
         "reject": "welfare.forms.RejectForm",
         "assign": "welfare.forms.AssignForm",
         "answer": "welfare.forms.AnswerForm",
+        "reconsider": "welfare.publicity_forms.ReconsiderForm",
     }
     flow_tasks = {
         "review": ("review",),
@@ -226,6 +235,8 @@ class WelfareRequest(WorkflowItem):
         "answer": ("answer",),
         "close": ("close",),
         "withdraw": ("review", "assign", "answer"),
+        # 退回重新答复 (welfare.publicity): the close task loops back to the handler's answer.
+        "reconsider": ("close",),
     }
 
     class Meta:
@@ -322,6 +333,26 @@ class WelfareRequest(WorkflowItem):
 
     @transition(
         field=status,
+        source=S.ANSWERED,
+        target=S.ASSIGNED,
+        permission=policy.permission("reconsider"),
+        conditions=[_is_hardship],
+    )
+    def reconsider(self, *, user: Any, reason: str) -> None:
+        """退回重新答复: the union office sends an answered hardship request back to its
+        handler (an objection upheld in its publicity, welfare.publicity); the decision and
+        its publicity are cleared, the history keeps them."""
+        from .publicity import publicity_clear
+
+        self.approved = None
+        self.amount_approved = None
+        self.answer = ""
+        self.standard_override_reason = ""
+        self.decided_at = None
+        publicity_clear(self)
+
+    @transition(
+        field=status,
         source=[S.SUBMITTED, S.REVIEWED, S.ASSIGNED],
         target=S.WITHDRAWN,
         permission=policy.permission("withdraw"),
@@ -342,7 +373,40 @@ class WelfareRequest(WorkflowItem):
 
     @classmethod
     def sweep_queryset(cls) -> models.QuerySet[WelfareRequest]:
-        return cls.objects.select_related("unit", "applicant", "handler")
+        from .deadlines import welfare_sweep_queryset
+
+        return welfare_sweep_queryset()
+
+    # Deadlines, reminders and escalation (welfare.deadlines) ---------------------------------
+    def deadline_specs(self) -> list[Any]:
+        from .deadlines import welfare_deadline_specs
+
+        return welfare_deadline_specs(self)
+
+    def reminder_policy(self) -> Any:
+        from .deadlines import welfare_reminder_policy
+
+        return welfare_reminder_policy(self)
+
+    def reminder_recipients(self, step: str, level: int) -> list[Any]:
+        from .deadlines import welfare_reminder_recipients
+
+        return welfare_reminder_recipients(self, step, level)
+
+    def notification_title(self, event: str) -> str | None:
+        """The wording of a reminder about this request (notifications.texts asks); None
+        lets the event's own title stand."""
+        from .deadlines import reminder_title
+
+        return reminder_title(self, event)
+
+    def notification_body(self, event: str) -> str:
+        from .deadlines import reminder_body
+
+        return reminder_body(self, event)
+
+    def get_absolute_url(self) -> str:
+        return reverse("welfare:detail", args=[self.pk])
 
 
 class PublicityObjection(models.Model):

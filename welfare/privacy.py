@@ -17,7 +17,7 @@ unmasked value writes one SensitiveAccess row per request (bulk for lists).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.models import Permission
@@ -86,29 +86,44 @@ def masked(values: dict[str, Any], *, unmasked: bool) -> dict[str, Any]:
     return {k: (MASK if k in SENSITIVE_FIELDS else v) for k, v in values.items()}
 
 
-def _served_fields(request: WelfareRequest) -> list[str]:
-    return [f for f in SENSITIVE_FIELDS if getattr(request, f) not in (None, "")]
+def _served_fields(request: WelfareRequest, shown: Sequence[str] = SENSITIVE_FIELDS) -> list[str]:
+    return [f for f in shown if getattr(request, f) not in (None, "")]
 
 
 def sensitive_access_record(
-    *, user: Any, requests: Iterable[WelfareRequest], channel: str, path: str = ""
+    *,
+    user: Any,
+    requests: Iterable[WelfareRequest],
+    channel: str,
+    path: str = "",
+    fields: Sequence[str] = SENSITIVE_FIELDS,
 ) -> list[SensitiveAccess]:
     """Log that ``user`` was served these requests' sensitive fields unmasked: one row per
     request that has any sensitive value (serving only empty fields reveals nothing), in one
-    insert."""
+    insert. ``fields``: the sensitive fields the response shows (a payout list shows only the
+    ID number), so the log says what was seen, not what could have been."""
     channel = AccessChannel(channel).value
     rows = [
-        SensitiveAccess(user=user, request=r, fields=fields, channel=channel, path=path[:500])
+        SensitiveAccess(user=user, request=r, fields=served, channel=channel, path=path[:500])
         for r in requests
-        if (fields := _served_fields(r))
+        if (served := _served_fields(r, fields))
     ]
     return SensitiveAccess.objects.bulk_create(rows) if rows else []
 
 
-def sensitive_serve(*, user: Any, requests: Iterable[WelfareRequest], channel: str, path: str = "") -> set[int]:
+def sensitive_serve(
+    *,
+    user: Any,
+    requests: Iterable[WelfareRequest],
+    channel: str,
+    path: str = "",
+    fields: Sequence[str] = SENSITIVE_FIELDS,
+) -> set[int]:
     """What a page, the API or an export calls before rendering requests: the ids to show
-    unmasked (everything else is masked), with their access already logged."""
+    unmasked (everything else is masked), with their access already logged (``fields``: the
+    sensitive fields the response shows, all of them unless it shows fewer)."""
     requests = list(requests)
     ids = unmasked_ids(user, requests)
-    sensitive_access_record(user=user, requests=[r for r in requests if r.pk in ids], channel=channel, path=path)
+    served = [r for r in requests if r.pk in ids]
+    sensitive_access_record(user=user, requests=served, channel=channel, path=path, fields=fields)
     return ids

@@ -39,6 +39,10 @@ RULES: list[Rule] = [
     # 分工会审核: the chair of the applicant's unit.
     rule(W, "review", states=["submitted"], roles=[CHAIR], object_perm=AS_UNIT_REVIEWER),
     rule(W, "reject", states=["submitted"], roles=[CHAIR], object_perm=AS_UNIT_REVIEWER),
+    # ...or the union office, for a chair's own request or a unit without a chair: the grant is
+    # then made to the office's group on that request only (welfare.services).
+    rule(W, "review", states=["submitted"], roles=[OFFICE], object_perm=AS_UNIT_REVIEWER),
+    rule(W, "reject", states=["submitted"], roles=[OFFICE], object_perm=AS_UNIT_REVIEWER),
     # 校工会: refuses a reviewed request or assigns it to one of its handlers; the handler answers.
     rule(W, "reject", states=["reviewed"], roles=[OFFICE]),
     rule(W, "assign", states=["reviewed"], roles=[OFFICE]),
@@ -61,6 +65,61 @@ RULES: list[Rule] = [
     rule(W, "view_mine", states=[""], roles=[MEMBER]),
     rule(W, "view_review_queue", states=[""], roles=[CHAIR]),
     rule(W, "view_office_queue", states=[""], roles=[OFFICE, AUDITOR, ADMIN]),
+    # 疗休养名额与批次, 慰问标准: the union office sets them on its pages; auditors and admins
+    # read those pages (with who is allotted to which batch). Anyone who files may read the
+    # year's quota and batches (places, dates, destinations, no names) through the API.
+    rule(W, "view_recuperation", states=[""], roles=[OFFICE, AUDITOR, ADMIN]),
+    rule(W, "manage_quota", states=[""], roles=[OFFICE]),
+    rule(W, "manage_batches", states=[""], roles=[OFFICE]),
+    rule(W, "view_recuperation_plan", states=[""], roles=[MEMBER, OFFICE, AUDITOR, ADMIN]),
+    rule(W, "view_standards", states=[""], roles=[OFFICE, AUDITOR, ADMIN]),
+    rule(W, "manage_standards", states=[""], roles=[OFFICE]),
+]
+
+
+# Confidential files and children's medical claims (welfare.attachments, welfare.claims).
+# Attaching a medical certificate or another supporting file, while the request is open: the
+# applicant, and the union office (its assigned handler among them).
+_OPEN = ["submitted", "reviewed", "assigned", "answered"]
+RULES += [
+    rule(W, "attach", states=_OPEN, roles=[MEMBER], object_perm=AS_APPLICANT),
+    rule(W, "attach", states=_OPEN, roles=[OFFICE]),
+    # 子女医疗统筹报销: claims against an approved enrolment (answered or closed; the service
+    # refuses the rest with ``not_enrolled``), filed by the applicant or by the union office for
+    # them (代录), decided by the union office.
+    rule(W, "file_claim", states=["answered", "closed"], roles=[MEMBER], object_perm=AS_APPLICANT),
+    rule(W, "file_claim", states=["answered", "closed"], roles=[OFFICE]),
+    rule(W, "decide_claim", states=["answered", "closed"], roles=[OFFICE]),
+    # The union office's page of claims waiting for a decision, asked with the empty state.
+    rule(W, "view_claims_queue", states=[""], roles=[OFFICE]),
+]
+
+# Payouts, exports and yearly figures (welfare.payouts, welfare.figures), asked with the empty
+# state: the union office's business, which auditors and admins read. Serving them never
+# unmasks more than welfare.privacy allows the viewer on each request.
+RULES += [
+    # 福利发放清单: the approved sums of a period, for the finance office (page, API and xlsx).
+    rule(W, "view_payouts", states=[""], roles=[OFFICE, AUDITOR, ADMIN]),
+    # Spreadsheets of requests (the office queue as xlsx, the payout list as xlsx).
+    rule(W, "export", states=[""], roles=[OFFICE, AUDITOR, ADMIN]),
+    # 年度统计: requests, approvals and sums by kind and unit. Not the proposal committee:
+    # welfare is the union's business, not the congress's.
+    rule(W, "view_figures", states=[""], roles=[OFFICE, AUDITOR, ADMIN]),
+]
+
+# 公示 (welfare.publicity): an approved hardship request is made known to the members before it
+# is paid. The notice (name, unit, kind, sum, dates, nothing sensitive) is deliberately public
+# to members, asked with the empty state; any member, or the union office recording one received
+# by phone or letter, may object (the service checks the notice is up, and refuses the applicant).
+RULES += [
+    rule(W, "view_publicity", states=[""], roles=[MEMBER, OFFICE, AUDITOR, ADMIN]),
+    rule(W, "raise_objection", states=[ANY_STATE], roles=[MEMBER, OFFICE]),
+    # The union office decides objections; upheld, it sends the request back to its handler.
+    rule(W, "resolve_objection", states=[ANY_STATE], roles=[OFFICE]),
+    rule(W, "reconsider", states=["answered"], roles=[OFFICE]),
+    # The objections themselves (text, who objected, the resolution): the union office, and
+    # auditors and admins read-only. Everyone else who sees the request learns only how many.
+    rule(W, "view_objections", states=[ANY_STATE], roles=[OFFICE, AUDITOR, ADMIN]),
 ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 
 from org.models import Role
@@ -41,12 +42,27 @@ def unit_chairs(unit_id: int) -> QuerySet:
     )
 
 
+def office_group() -> Group:
+    """The union office's role group (it reviews when the unit's chair cannot)."""
+    return Group.objects.get_or_create(name=Role.UNION_OFFICE.group_name)[0]
+
+
+def request_reviewers(request: WelfareRequest) -> list[Any]:
+    """Who does the sub-union's review of this request: the unit's chairs, except that a chair's
+    own request, or a request from a unit without a chair, goes to the union office instead
+    (the grants welfare.services.welfare_request_file made say the same)."""
+    chairs = list(unit_chairs(request.unit_id))
+    if chairs and request.applicant_id not in {c.pk for c in chairs}:
+        return chairs
+    return list(users_with_role(Role.UNION_OFFICE))
+
+
 def welfare_request_recipients(*, request: WelfareRequest, event: str) -> list[Any]:
     """Who is told about a transition (the service leaves out whoever made it)."""
     applicant = [request.applicant]
     if event == "submit":
         # When the union office files on someone's behalf, they learn of it too.
-        return [*unit_chairs(request.unit_id), *applicant]
+        return [*request_reviewers(request), *applicant]
     if event == "review":
         return list(users_with_role(Role.UNION_OFFICE))
     if event == "assign":
@@ -56,7 +72,10 @@ def welfare_request_recipients(*, request: WelfareRequest, event: str) -> list[A
             return [request.handler]
         if request.reviewed_at:
             return list(users_with_role(Role.UNION_OFFICE))
-        return list(unit_chairs(request.unit_id))
+        return request_reviewers(request)
+    if event == "reconsider":
+        # Back to the handler to answer again (welfare.publicity); the applicant learns why.
+        return [request.handler, *applicant]
     # reject, answer, close
     return applicant
 

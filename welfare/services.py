@@ -16,6 +16,7 @@ from workflow.services import transition
 from .forms import WelfareRequestForm
 from .models import WelfareRequest
 from .rules import AS_APPLICANT, AS_FILER, AS_HANDLER, AS_UNIT_REVIEWER
+from .selectors import office_group, unit_chairs
 
 
 def welfare_request_file(*, user: Any, applicant: Any = None, **fields: Any) -> WelfareRequest:
@@ -46,7 +47,13 @@ def welfare_request_file(*, user: Any, applicant: Any = None, **fields: Any) -> 
         if on_behalf:
             assign_perm(AS_FILER, user, request)
         # To the unit's group: with the subunion_chair role this makes its chair the reviewer.
-        assign_perm(AS_UNIT_REVIEWER, unit.group, request)
+        # A chair does not review their own request, and a unit without a chair has nobody to
+        # review it: then the union office's group reviews it instead (selectors.request_reviewers).
+        chairs = set(unit_chairs(unit.pk).values_list("pk", flat=True))
+        if applicant.pk not in chairs:
+            assign_perm(AS_UNIT_REVIEWER, unit.group, request)
+        if applicant.pk in chairs or not chairs:
+            assign_perm(AS_UNIT_REVIEWER, office_group(), request)
         # Never the sensitive fields: history rows are read by auditors unmasked.
         history.record(
             request,

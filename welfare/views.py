@@ -37,6 +37,8 @@ from workflow.errors import DomainError, InvalidPayload
 from workflow.models import HistoryEntry
 
 from . import privacy, services
+from .attachment_views import attachments_context
+from .claim_views import claims_context
 from .forms import WelfareRequestForm
 from .models import KIND_FIELDS, SENSITIVE_FIELDS, WelfareKind, WelfareRequest, WelfareStatus
 from .selectors import welfare_requests_visible_to
@@ -48,6 +50,7 @@ TRANSITION_LABELS: dict[str, Any] = {
     "answer": gettext_lazy("答复"),
     "close": gettext_lazy("办结"),
     "withdraw": gettext_lazy("撤回申请"),
+    "reconsider": gettext_lazy("退回重新答复"),
 }
 
 ACTION_LABELS: dict[str, Any] = {
@@ -59,6 +62,12 @@ ACTION_LABELS: dict[str, Any] = {
     "welfarerequest.answer": gettext_lazy("答复"),
     "welfarerequest.close": gettext_lazy("办结"),
     "welfarerequest.withdraw": gettext_lazy("撤回申请"),
+    "welfarerequest.reconsider": gettext_lazy("退回重新答复"),
+    "welfarerequest.objection_raised": gettext_lazy("收到公示异议"),
+    "welfarerequest.objection_resolved": gettext_lazy("处理公示异议"),
+    "welfarerequest.attachment_added": gettext_lazy("上传证明材料"),
+    "welfarerequest.claim_filed": gettext_lazy("提交医疗费用报销"),
+    "welfarerequest.claim_decided": gettext_lazy("审核医疗费用报销"),
 }
 
 # The sub-union chair's queue: what waits for them, or everything of their unit.
@@ -211,23 +220,33 @@ def _office_filtered(qs: QuerySet[WelfareRequest], data: dict[str, Any]) -> Quer
     return qs
 
 
+def office_queue_filter(
+    request: HttpRequest,
+) -> tuple[OfficeFilterForm, dict[str, Any], QuerySet[WelfareRequest], QuerySet[WelfareRequest]]:
+    """The office queue's filters from the query string, as the page and its xlsx export
+    (welfare/payout_views.py) both apply them: the form, its clean data, the requests before
+    the kind filter (the tabs count those) and after it."""
+    units = list(Department.objects.filter(welfare_requests__isnull=False).distinct().values_list("pk", "name"))
+    form = OfficeFilterForm(request.GET, units=units)
+    data = form.cleaned_data if form.is_valid() else {}
+    base = _office_filtered(welfare_requests_visible_to(request.user).exclude(status=WelfareStatus.DRAFT), data)
+    qs = base.filter(kind=data["kind"]) if data.get("kind") else base
+    return form, data, base, qs
+
+
 @login_required
 @require_GET
 def office_queue(request: HttpRequest) -> HttpResponse:
     """The union office's queue by kind and state, with how many of each kind; auditors and
     admins read it too (a request's page offers them no action)."""
     _require(request, "view_office_queue", _("福利申请队列仅供校工会办公室和审计人员查看。"))
-    units = list(Department.objects.filter(welfare_requests__isnull=False).distinct().values_list("pk", "name"))
-    form = OfficeFilterForm(request.GET, units=units)
-    data = form.cleaned_data if form.is_valid() else {}
+    form, data, base, qs = office_queue_filter(request)
     # Counts per kind follow the other filters, so each kind's link says what it would show.
-    base = _office_filtered(welfare_requests_visible_to(request.user).exclude(status=WelfareStatus.DRAFT), data)
     counts = dict(base.order_by().values_list("kind").annotate(n=Count("pk")))
     kinds = [
         {"key": key, "label": label, "count": counts.get(key, 0), "current": data.get("kind") == key}
         for key, label in WelfareKind.choices
     ]
-    qs = base.filter(kind=data["kind"]) if data.get("kind") else base
     qs = qs.select_related("applicant__profile", "unit", "handler__profile").defer(*_LONG_FIELDS)
     context = {
         "form": _tidy(form),
@@ -236,12 +255,20 @@ def office_queue(request: HttpRequest) -> HttpResponse:
         "total": sum(counts.values()),
         "kind": data.get("kind") or "",
         "can_file": policy.allows(WelfareRequest(), "file_for_other", request.user, state=""),
+        # The xlsx export, the payout list and the yearly figures (welfare/payout_views.py).
+        "can_export": policy.allows(WelfareRequest(), "export", request.user, state=""),
+        "can_view_payouts": policy.allows(WelfareRequest(), "view_payouts", request.user, state=""),
+        "can_view_figures": policy.allows(WelfareRequest(), "view_figures", request.user, state=""),
     }
     return render(request, "welfare/office_queue.html", context)
 
 
 # Filing -------------------------------------------------------------------------
 def _filing_page(request: HttpRequest, form: WelfareFilingForm, status: int = 200) -> HttpResponse:
+    from .recuperation import filing_hint
+
+    # 疗休养: this year's places left and who may apply, under the fields the rules judge.
+    form.fields["years_of_service"].help_text = filing_hint()
     return render(request, "welfare/form.html", {"form": _tidy(form)}, status=status)
 
 
@@ -349,6 +376,9 @@ def _render_detail(request: HttpRequest, pk: int, *, failed: Failed | None = Non
         "timeline": _timeline(item),
         "actions": actions,
         "page_error": page_error,
+        # Confidential files and medical claims (welfare/attachment_views.py, welfare/claim_views.py).
+        **attachments_context(request, item),
+        **claims_context(request, item),
     }
     return render(request, "welfare/detail.html", context, status=status)
 

@@ -8,26 +8,12 @@
 (function () {
   "use strict";
 
-  var source = document.getElementById("dashboard-data");
-  if (!source || typeof window.echarts === "undefined") {
+  var page = window.ChartPage && window.ChartPage.start("dashboard-data");
+  if (!page) {
     return;
   }
-  var data = JSON.parse(source.textContent);
-  var charts = [];
-
-  function draw(id, option, height) {
-    var el = document.getElementById(id);
-    if (!el) {
-      return;
-    }
-    if (height) {
-      el.style.height = height + "px";
-    }
-    el.hidden = false;
-    var chart = window.echarts.init(el, null, { renderer: "svg", locale: data.locale });
-    chart.setOption(option);
-    charts.push(chart);
-  }
+  var data = page.data;
+  var draw = page.draw;
 
   function percent(value) {
     return value === null ? "—" : value + "%";
@@ -111,15 +97,5 @@
         data: [{ name: rate.name, value: rate.value === null ? 0 : rate.value }],
       };
     }),
-  });
-
-  var pending = null;
-  window.addEventListener("resize", function () {
-    window.clearTimeout(pending);
-    pending = window.setTimeout(function () {
-      charts.forEach(function (chart) {
-        chart.resize();
-      });
-    }, 150);
   });
 })();

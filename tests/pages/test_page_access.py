@@ -24,6 +24,7 @@ from proposals.services import proposal_invite
 from tests.factories import draft, make_user
 from tests.pages.conftest import submit
 from tests.welfare.conftest import request_fields
+from welfare.models import RecuperationBatch, RecuperationQuota
 from welfare.services import welfare_request_file
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,77 @@ class Page:
 
 def _none(w: World) -> list[Any]:
     return []
+
+
+def _recuperation_quota(w: World) -> list[Any]:
+    return [RecuperationQuota.objects.get_or_create(year=2026, defaults={"places": 10})[0].year]
+
+
+def _recuperation_batch(w: World) -> list[Any]:
+    batch, _ = RecuperationBatch.objects.get_or_create(
+        year=2026,
+        name="第一批",
+        defaults={"destination": "千岛湖", "starts_on": "2026-07-06", "ends_on": "2026-07-10", "capacity": 20},
+    )
+    return [batch.pk]
+
+
+_BATCH = {"year": "2026", "name": "第二批", "destination": "黄山", "starts_on": "2026-08-03", "ends_on": "2026-08-07"}
+
+
+def _welfare_files(w: World) -> dict[str, Any]:
+    """dave's certificate on his welfare request, and his approved 子女医疗统筹 (2025) with a
+    pending claim; made once per world."""
+    made = w.__dict__.get("_welfare_files")
+    if made is None:
+        from datetime import date
+        from decimal import Decimal
+
+        from welfare.attachments import welfare_attachment_add
+        from welfare.claims import medical_claim_file
+        from workflow.services import transition
+
+        p = w.people
+        certificate = welfare_attachment_add(
+            user=p["dave"], request=w.welfare, upload=SimpleUploadedFile("诊断证明.pdf", PDF, "application/pdf")
+        )
+        enrolled: Any = welfare_request_file(user=p["dave"], **request_fields("child_medical", enrolment_year=2025))
+        enrolled = transition(enrolled, "review", p["chair"])
+        enrolled = transition(enrolled, "assign", p["office"], handler=p["office"].pk)
+        enrolled = transition(enrolled, "answer", p["office"], approved=True, amount=Decimal("800"), answer="同意。")
+        claim = medical_claim_file(
+            user=p["dave"],
+            request=enrolled,
+            visit_date=date(2025, 5, 1),
+            hospital="市儿童医院",
+            amount_claimed=Decimal("120.00"),
+            receipts=[SimpleUploadedFile("收据.pdf", PDF, "application/pdf")],
+        )
+        made = w.__dict__["_welfare_files"] = {"certificate": certificate, "enrolled": enrolled, "claim": claim}
+    return made
+
+
+def _publicity(w: World) -> dict[str, Any]:
+    """dave's hardship request approved on Friday 13 March, so on the notice (公示) from
+    Monday 16 to Friday 20 March, today; and alice's objection to it. Made once per world."""
+    made = w.__dict__.get("_publicity")
+    if made is None:
+        from datetime import date
+        from decimal import Decimal
+
+        from tests.welfare.publicity_support import on
+        from welfare.publicity import objection_raise
+        from workflow.services import transition
+
+        p = w.people
+        with on(date(2026, 3, 13), 10):
+            r: Any = welfare_request_file(user=p["dave"], **request_fields("hardship"))
+            r = transition(r, "review", p["chair"])
+            r = transition(r, "assign", p["office"], handler=p["office"].pk)
+            r = transition(r, "answer", p["office"], approved=True, amount=Decimal("800"), answer="同意。")
+        objection = objection_raise(user=p["alice"], request=r, text="申请人另有收入。")
+        made = w.__dict__["_publicity"] = {"request": r, "objection": objection}
+    return made
 
 
 PAGES = [
@@ -140,6 +212,7 @@ PAGES = [
     Page("welfare:review_queue", _none, "chair", (("dave", 403), ("office", 403), ("auditor", 403))),
     Page("welfare:office_queue", _none, "office", (("dave", 403), ("chair", 403), ("committee", 403))),
     Page("welfare:detail", lambda w: [w.welfare.pk], "dave", (("alice", 404), ("committee", 404))),
+    Page("welfare:access_log", _none, "auditor", (("dave", 403), ("office", 403), ("chair", 403))),
     Page(
         "welfare:transition",
         lambda w: [w.welfare.pk, "review"],
@@ -148,6 +221,108 @@ PAGES = [
         "post",
         lambda w: {"comment": "情况属实。"},
     ),
+    # Confidential files and 子女医疗统筹报销: a file opens for those who read the request's
+    # sensitive data (an auditor without the grant gets a 403), claims are decided by the union office.
+    Page(
+        "welfare:attachment_upload",
+        lambda w: [w.welfare.pk],
+        "dave",
+        (("chair", 403), ("auditor", 403), ("alice", 404)),
+        "post",
+        lambda w: {"file": SimpleUploadedFile("诊断证明.pdf", PDF, "application/pdf")},
+    ),
+    Page(
+        "welfare:attachment_download",
+        lambda w: [_welfare_files(w)["certificate"].pk],
+        "dave",
+        (("auditor", 403), ("alice", 404), ("committee", 404)),
+    ),
+    Page(
+        "welfare:claim_file",
+        lambda w: [_welfare_files(w)["enrolled"].pk],
+        "dave",
+        (("chair", 403), ("auditor", 403), ("alice", 404)),
+        "post",
+        lambda w: {
+            "visit_date": "2025-06-01",
+            "hospital": "市儿童医院",
+            "amount_claimed": "50.00",
+            "receipts": SimpleUploadedFile("收据.pdf", PDF, "application/pdf"),
+        },
+    ),
+    Page("welfare:claims_queue", _none, "office", (("dave", 403), ("chair", 403), ("auditor", 403))),
+    Page(
+        "welfare:claim_decide",
+        lambda w: [_welfare_files(w)["claim"].pk],
+        "office",
+        (("dave", 403), ("auditor", 403), ("alice", 404)),
+        "post",
+        lambda w: {
+            f"claim{_welfare_files(w)['claim'].pk}-approved": "true",
+            f"claim{_welfare_files(w)['claim'].pk}-amount": "50",
+        },
+    ),
+    # 疗休养安排 and 慰问标准: the union office sets them, auditors read them, nobody else.
+    Page("welfare:recuperation", _none, "office", (("dave", 403), ("chair", 403), ("committee", 403))),
+    Page(
+        "welfare:recuperation_quota_create",
+        _none,
+        "office",
+        (("auditor", 403), ("dave", 403), ("chair", 403)),
+        "post",
+        lambda w: {"year": "2030", "places": "20", "min_years_of_service": "5", "interval_years": "3"},
+    ),
+    Page(
+        "welfare:recuperation_quota_edit",
+        _recuperation_quota,
+        "office",
+        (("auditor", 403), ("dave", 403), ("chair", 403)),
+        "post",
+        lambda w: {"places": "30", "min_years_of_service": "5", "interval_years": "3"},
+    ),
+    Page(
+        "welfare:recuperation_batch_create",
+        _none,
+        "office",
+        (("auditor", 403), ("dave", 403), ("chair", 403)),
+        "post",
+        lambda w: {**_BATCH, "capacity": "15"},
+    ),
+    Page("welfare:recuperation_batch_edit", _recuperation_batch, "office", (("auditor", 403), ("dave", 403))),
+    Page("welfare:standards", _none, "office", (("dave", 403), ("chair", 403), ("committee", 403))),
+    Page(
+        "welfare:standard_edit",
+        lambda w: ["illness"],
+        "office",
+        (("auditor", 403), ("dave", 403), ("chair", 403)),
+        "post",
+        lambda w: {"amount": "600.00", "note": "住院慰问"},
+    ),
+    # 公示: members read the notice and object to a colleague's request on it (not their own;
+    # a request not on it stays hidden); the union office decides objections.
+    Page("welfare:publicity", _none, "dave", (("committee", 403), ("bob", 403), ("handler", 403))),
+    Page(
+        "welfare:objection_raise",
+        lambda w: [_publicity(w)["request"].pk],
+        "chair",
+        (("dave", 403), ("committee", 404), ("handler", 404)),
+        "post",
+        lambda w: {"text": "申请人家庭收入情况有变化。"},
+    ),
+    Page(
+        "welfare:objection_resolve",
+        lambda w: [_publicity(w)["objection"].pk],
+        "office",
+        (("dave", 403), ("chair", 403), ("alice", 404)),
+        "post",
+        lambda w: {"upheld": "0", "resolution": "经核实，异议不成立。"},
+    ),
+    # 福利发放清单 (page and xlsx), the office queue as xlsx, the yearly figures: the union
+    # office's, read by auditors; members, chairs and the proposal committee are refused.
+    Page("welfare:payouts", _none, "auditor", (("dave", 403), ("chair", 403), ("committee", 403))),
+    Page("welfare:payouts_xlsx", _none, "office", (("dave", 403), ("chair", 403), ("handler", 403))),
+    Page("welfare:queue_xlsx", _none, "auditor", (("dave", 403), ("chair", 403), ("committee", 403))),
+    Page("welfare:figures", _none, "office", (("dave", 403), ("chair", 403), ("committee", 403))),
 ]
 
 # Not pages of ours: Django's own (sign-in, sign-out, language switch, admin) and the API,

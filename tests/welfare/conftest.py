@@ -44,7 +44,27 @@ def request_fields(kind: str = "hardship", **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def wp(people, departments):
+def recuperation_plan(db):
+    """This year's 疗休养 quota (50 places, the usual rules: 5 years of service, 3 years apart)
+    and one batch with room for all, so recuperation requests can be filed and approved."""
+    from welfare.models import RecuperationBatch, RecuperationQuota
+    from welfare.recuperation import recuperation_year
+
+    year = recuperation_year()
+    quota = RecuperationQuota.objects.create(year=year, places=50, min_years_of_service=5, interval_years=3)
+    batch = RecuperationBatch.objects.create(
+        year=year,
+        name="第一批",
+        destination="千岛湖",
+        starts_on=date(year, 7, 6),
+        ends_on=date(year, 7, 10),
+        capacity=50,
+    )
+    return {"quota": quota, "batch": batch}
+
+
+@pytest.fixture
+def wp(people, departments, recuperation_plan):
     """`people` plus: chair (分工会主席 of dave's unit cs), other_chair (of hr), office2
     (a second union office worker, the handler), admin (superuser)."""
     d = departments
@@ -67,3 +87,20 @@ def file_request(wp):
         return welfare_request_file(user=user or wp["dave"], applicant=applicant, **request_fields(kind, **extra))
 
     return file
+
+
+def token_client(user: Any) -> Any:
+    """An API client signed in with ``user``'s token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def client_for(wp):
+    """``client_for("office")``: an API client holding that welfare persona's token."""
+    return lambda name: token_client(wp[name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,25 +14,11 @@ from welfare import serializers as s
 from welfare.models import WelfareRequest
 
 from .conftest import ID_X, KIND_FIELDS, request_fields
+from .publicity_support import after_publicity
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/welfare-requests/"
-
-
-@pytest.fixture
-def client_for(wp):
-    """An API client holding the token of one of the welfare personas (chair, office2, admin...)."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    def make(name: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=wp[name])
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
 
 
 def as_json(fields: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +41,9 @@ def run(client, pk, name, data=None):
 
 
 @pytest.mark.parametrize("kind", list(KIND_FIELDS))
-def test_a_member_files_and_the_union_answers_a_request_of_each_kind_through_the_api(client_for, wp, kind):
+def test_a_member_files_and_the_union_answers_a_request_of_each_kind_through_the_api(
+    client_for, wp, recuperation_plan, kind
+):
     r = post(client_for("dave"), URL, body(kind, title="申请"))
     assert r.status_code == 201, r.content
     created = r.json()
@@ -78,7 +67,9 @@ def test_a_member_files_and_the_union_answers_a_request_of_each_kind_through_the
     r = run(client_for("office"), pk, "assign", {"handler": wp["office2"].pk})
     assert (r.json()["status"], r.json()["handler"]["id"]) == ("assigned", wp["office2"].pk)
     assert client_for("office2").get(f"{URL}{pk}/").json()["available_transitions"] == ["answer"]
-    r = run(client_for("office2"), pk, "answer", {"approved": True, "amount": "500.00", "answer": "同意。"})
+    # An approved 疗休养 request goes to a batch (welfare.recuperation).
+    batch = {"batch": recuperation_plan["batch"].pk} if kind == "recuperation" else {}
+    r = run(client_for("office2"), pk, "answer", {"approved": True, "amount": "500.00", "answer": "同意。", **batch})
     got = r.json()
     assert (got["status"], got["approved"], got["amount_approved"], got["answer"]) == (
         "answered",
@@ -86,7 +77,9 @@ def test_a_member_files_and_the_union_answers_a_request_of_each_kind_through_the
         "500.00",
         "同意。",
     )
-    r = run(client_for("office"), pk, "close")
+    # An approved hardship request is closed (paid) only after its publicity (公示).
+    with after_publicity(WelfareRequest(pk=pk)) if got["publicity_ends"] else nullcontext():
+        r = run(client_for("office"), pk, "close")
     assert (r.status_code, r.json()["status"], r.json()["available_transitions"]) == (200, "closed", [])
 
     history = client_for("dave").get(f"{URL}{pk}/history/").json()

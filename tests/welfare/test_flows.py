@@ -9,6 +9,8 @@ from tests.factories import fresh
 from workflow.flowlink import user_tasks
 from workflow.services import transition
 
+from .publicity_support import after_publicity
+
 pytestmark = pytest.mark.django_db
 
 OUTSIDERS = ("alice", "other_chair", "auditor", "committee", "bob")
@@ -31,7 +33,8 @@ def test_tasks_follow_the_request_from_review_to_close(wp, file_request):
     r = transition(r, "answer", fresh(wp["office2"]), approved=True, amount="800", answer="同意")
     assert nodes(wp["office"]) == ["close"]
     assert all(nodes(wp[p]) == [] for p in OUTSIDERS)
-    transition(r, "close", fresh(wp["office"]))
+    with after_publicity(r):  # an approved hardship request closes after its publicity (公示)
+        transition(r, "close", fresh(wp["office"]))
     assert Task.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).count() == 0
     assert list(Process.objects.values_list("status", flat=True)) == [PROCESS.DONE]
 

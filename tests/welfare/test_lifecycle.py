@@ -1,5 +1,6 @@
 """A welfare request of each kind, carried through workflow.services.transition."""
 
+from contextlib import nullcontext
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from workflow.models import HistoryEntry
 from workflow.services import available_transitions, transition
 
 from .conftest import KIND_FIELDS, request_fields
+from .publicity_support import after_publicity
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ def actions(item):
 
 
 @pytest.mark.parametrize("kind", list(KIND_FIELDS))
-def test_a_member_files_and_the_union_grants_a_request_of_each_kind(wp, file_request, kind):
+def test_a_member_files_and_the_union_grants_a_request_of_each_kind(wp, file_request, recuperation_plan, kind):
     r = file_request(kind)
     assert (r.status, r.kind, r.applicant, r.filed_by, r.unit) == (
         "submitted",
@@ -35,7 +37,11 @@ def test_a_member_files_and_the_union_grants_a_request_of_each_kind(wp, file_req
     assert (r.status, r.reviewed_by, r.review_comment) == ("reviewed", wp["chair"], "情况属实，同意上报。")
     r = transition(r, "assign", fresh(wp["office"]), handler=wp["office2"].pk)
     assert (r.status, r.handler) == ("assigned", wp["office2"])
-    r = transition(r, "answer", fresh(wp["office2"]), approved=True, amount="500.00", answer="经研究，同意补助。")
+    # An approved 疗休养 request goes to a batch (welfare.recuperation).
+    batch = {"batch": recuperation_plan["batch"].pk} if kind == "recuperation" else {}
+    r = transition(
+        r, "answer", fresh(wp["office2"]), approved=True, amount="500.00", answer="经研究，同意补助。", **batch
+    )
     assert (r.status, r.approved, r.amount_approved, r.answer) == (
         "answered",
         True,
@@ -43,7 +49,9 @@ def test_a_member_files_and_the_union_grants_a_request_of_each_kind(wp, file_req
         "经研究，同意补助。",
     )
     assert r.decided_at is not None
-    r = transition(r, "close", fresh(wp["office"]))
+    # An approved hardship request is closed (paid) only after its publicity (公示).
+    with after_publicity(r) if r.publicity_ends else nullcontext():
+        r = transition(r, "close", fresh(wp["office"]))
     assert r.status == "closed" and r.closed_at is not None
     assert actions(r) == [
         "welfarerequest.create",

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from tests.factories import fresh
 from tests.welfare.conftest import ID_X, request_fields
+from tests.welfare.publicity_support import after_publicity
 from welfare.models import SensitiveAccess, WelfareRequest
 from workflow.services import transition
 
@@ -130,7 +131,8 @@ def test_a_request_goes_from_filing_to_closing_through_the_pages(client, wp):
     answer = {"approved": "true", "amount": "2000.00", "answer": "同意补助2000元。"}
     assert client.post(go("answer"), answer).status_code == 302
     client.force_login(wp["office"])
-    assert client.post(go("close")).status_code == 302
+    with after_publicity(r):  # an approved hardship request is closed after its publicity (公示)
+        assert client.post(go("close")).status_code == 302
 
     r.refresh_from_db()
     assert (r.status, r.handler, r.approved, r.amount_approved) == ("closed", wp["office2"], True, Decimal("2000.00"))

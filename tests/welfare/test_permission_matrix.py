@@ -7,6 +7,8 @@ that is rolled back, so all of them see the same request.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
 from django.db import transaction
 
@@ -14,6 +16,8 @@ from tests.factories import fresh
 from welfare.selectors import welfare_requests_visible_to
 from workflow.errors import DomainError
 from workflow.services import transition
+
+from .publicity_support import after_publicity
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +27,7 @@ PERSONAS = ("dave", "alice", "chair", "other_chair", "office", "office2", "audit
 # chair      subunion_chair of cs; other_chair of hr
 # office     union_office, not the handler; office2 union_office, the assigned handler
 STATES = ("submitted", "reviewed", "assigned", "answered", "closed", "rejected", "withdrawn")
-TRANSITIONS = ("submit", "review", "reject", "assign", "answer", "close", "withdraw")
+TRANSITIONS = ("submit", "review", "reject", "assign", "answer", "close", "withdraw", "reconsider")
 
 # fmt: off
 _GRID = """
@@ -37,6 +41,7 @@ withdraw  reviewed   ok   403   403   403  403  403  403  403  403
 answer    assigned   403  403   403   403  403  ok   403  403  403
 withdraw  assigned   ok   403   403   403  403  403  403  403  403
 close     answered   403  403   403   403  ok   ok   403  403  403
+reconsider answered  403  403   403   403  ok   ok   403  403  403
 """
 # fmt: on
 GRID = {
@@ -50,6 +55,7 @@ TARGETS = {
     "answer": "answered",
     "close": "closed",
     "withdraw": "withdrawn",
+    "reconsider": "assigned",
 }
 VISIBLE_TO = {"dave", "chair", "office", "office2", "auditor", "admin"}
 
@@ -60,6 +66,7 @@ def payload(name, wp):
         "reject": {"reason": "不符合条件。"},
         "assign": {"handler": wp["office2"].pk},
         "answer": {"approved": True, "amount": "500.00", "answer": "同意补助。"},
+        "reconsider": {"reason": "公示异议成立。"},
     }.get(name, {})
 
 
@@ -76,7 +83,9 @@ def build(state, wp, file_request):
     }[state]
     actor = {"review": "chair", "reject": "chair", "assign": "office", "answer": "office2", "close": "office"}
     for name in steps:
-        r = transition(r, name, fresh(wp[actor.get(name, "dave")]), **payload(name, wp))
+        # An approved hardship request is closed only after its publicity (welfare.publicity).
+        with after_publicity(r) if name == "close" else nullcontext():
+            r = transition(r, name, fresh(wp[actor.get(name, "dave")]), **payload(name, wp))
     assert r.status == state
     return r
 
@@ -103,8 +112,11 @@ def test_each_persona_gets_what_the_table_says(wp, file_request, state, name):
     item = build(state, wp, file_request)
     row = GRID.get((name, state))
     got, want = {}, {}
+    # Closing waits for the end of an approved hardship request's publicity (welfare.publicity).
+    clock = after_publicity(item) if name == "close" and item.publicity_ends else nullcontext()
     for persona in PERSONAS:
-        outcome, detail = attempt(item, name, fresh(wp[persona]), payload(name, wp))
+        with clock:
+            outcome, detail = attempt(item, name, fresh(wp[persona]), payload(name, wp))
         got[persona] = outcome if outcome != "ok" else ("ok" if detail == TARGETS[name] else detail)
         want[persona] = row[persona] if row else "409"
     assert got == want

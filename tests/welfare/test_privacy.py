@@ -15,7 +15,7 @@ from tests.factories import fresh, make_user
 from welfare import privacy
 from welfare.models import SensitiveAccess
 
-from .conftest import ID_X
+from .conftest import ID_X, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +49,7 @@ def personas(wp):
 
 @pytest.fixture
 def client_for(personas):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    def make(name: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=personas[name])
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
+    return lambda who: token_client(personas[who])
 
 
 @pytest.fixture

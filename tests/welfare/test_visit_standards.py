@@ -24,20 +24,6 @@ ILLNESS_CAP = "超过慰问标准（生病住院 500.00 元）"
 
 
 @pytest.fixture
-def client_for(wp):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    def make(name: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=wp[name])
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
-
-
-@pytest.fixture
 def to_answer(wp, file_request):
     """A request reviewed and assigned to office2, ready for the answer."""
 

@@ -94,7 +94,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     ),
     DemoLogin(
         "gonghui", "刘芳", "校工会", (Role.UNION_OFFICE, M), Role.UNION_OFFICE.label,
-        gettext_lazy("查看全部提案和交办；在 /api/docs/ 中管理会议届次（/api/v1/sessions/）"),
+        gettext_lazy("会议管理；福利申请队列（分派、答复、办结、代录）；处理困难补助公示异议；疗休养名额与批次；慰问标准；医疗报销审核；福利发放清单"),
     ),
     DemoLogin(
         "houqin", "赵建军", "后勤管理处", (Role.DEPARTMENT_HANDLER, M), gettext_lazy("后勤管理处经办人"),
@@ -114,15 +114,15 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     ),
     DemoLogin(
         "fengonghui", "孙美玲", "信息工程学院", (Role.SUBUNION_CHAIR, M), Role.SUBUNION_CHAIR.label,
-        gettext_lazy("福利申请的初审尚未上线（后续版本提供）"),
+        gettext_lazy("审核信息工程学院会员待审的福利申请；在困难补助公示中提出异议"),
     ),
     DemoLogin(
         "huiyuan", "马晓东", "信息工程学院", (M,), Role.MEMBER.label,
-        gettext_lazy("福利申请尚未上线（后续版本提供）"),
+        gettext_lazy("查看本人各类福利申请的进度和结果；新建申请；为已参保的子女提交医疗费用报销（附票据）"),
     ),
     DemoLogin(
         "shenji", "徐静", "审计处", (Role.AUDITOR, M), Role.AUDITOR.label,
-        gettext_lazy("查看全部提案和完整的流转记录（只读），如退回后重新交办的路灯提案"),
+        gettext_lazy("查看全部提案和完整的流转记录（只读），如退回后重新交办的路灯提案；福利申请（敏感信息打码）及敏感信息查看记录"),
     ),
     DemoLogin(
         "admin", "郑海峰", "信息中心", (Role.ADMIN,), Role.ADMIN.label,

@@ -16,6 +16,7 @@ from welfare.api import (
 from welfare.payout_api import WelfarePayoutsView
 from welfare.publicity_api import WelfarePublicityViewSet
 from welfare.recuperation_api import RecuperationBatchViewSet, RecuperationQuotaViewSet
+from workflow.calendar_api import CalendarYearViewSet
 
 from .api import not_found
 
@@ -33,6 +34,7 @@ router.register("medical-claims", MedicalClaimViewSet, basename="medical-claim")
 router.register("welfare-publicity", WelfarePublicityViewSet, basename="welfare-publicity")
 router.register("recuperation-quotas", RecuperationQuotaViewSet, basename="recuperation-quota")
 router.register("recuperation-batches", RecuperationBatchViewSet, basename="recuperation-batch")
+router.register("calendar/years", CalendarYearViewSet, basename="calendar-year")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 60.0},
     # Nightly history chain check; auditors read the result (and can run one) on /audit/history/.
     "check-history-chains": {"task": "workflow.tasks.check_history_chains", "schedule": crontab(hour=2, minute=30)},
+    # From 1 November: is next year's holiday schedule in? (workflow.calendar_years)
+    "warn-missing-holiday-year": {
+        "task": "workflow.tasks.warn_missing_holiday_year",
+        "schedule": crontab(hour=8, minute=5),
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

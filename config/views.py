@@ -22,7 +22,7 @@ from org.roles import user_roles
 from proposals.models import Assignment, CongressSession, Proposal
 from welfare.models import SensitiveAccess, WelfareRequest
 from workflow import policy
-from workflow.models import ChainCheck
+from workflow.models import ChainCheck, EnteredYear
 
 DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}
 
@@ -63,6 +63,8 @@ def nav_links(user: Any) -> list[dict[str, str]]:
         links.append({"url": reverse("proposals:overdue"), "label": _("逾期督办"), "key": "overdue"})
     if policy.allows(CongressSession(), "manage", user, state=""):
         links.append({"url": reverse("proposals:sessions"), "label": _("会议管理"), "key": "sessions"})
+    if policy.allows(EnteredYear(), "view", user, state=""):
+        links.append({"url": reverse("calendar_years"), "label": _("节假日安排"), "key": "calendar_years"})
     if policy.allows(Department(), "import_roster", user, state=""):
         links.append({"url": reverse("org:roster_upload"), "label": _("花名册导入"), "key": "roster"})
     if policy.allows(Proposal(), "view_dashboard", user, state=""):

@@ -67,7 +67,12 @@ class AuditedChangeMixin:
             return
         # Lock the row as the transition service does, so history's seq can't race.
         type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("pk", flat=True).get()
-        obj.save(update_fields=fields)
+        save = list(fields)
+        if "due" in fields and hasattr(obj, "set_due"):
+            # A date the admin typed is a chosen date: no longer counted, never provisional.
+            obj.set_due(obj.due)
+            save += [f for f in deadlines.DUE_FIELDS if f != "due"]
+        obj.save(update_fields=save)
         deadlines.sync(obj)  # a corrected due date moves the reminders with it
         payload = {f: _plain(form.cleaned_data.get(f)) for f in fields}
         label = "、".join(str(obj._meta.get_field(f).verbose_name) for f in fields)

@@ -24,6 +24,7 @@ from org.models import Department
 from workflow import calendar, policy
 from workflow.deadlines import DeadlineSpec, ReminderPolicy
 from workflow.fsm import FollowUp, WorkflowItem, condition, status_field
+from workflow.models import CountedDue
 
 
 class Category(models.Model):
@@ -74,8 +75,8 @@ class CongressSession(models.Model):
         now = now or timezone.now()
         return self.collection_opens <= now < self.collection_closes
 
-    def answer_due(self, start: Any) -> Any:
-        return calendar.add_working_days(start, self.answer_days)
+    def answer_due(self, start: Any) -> calendar.Due:
+        return calendar.working_due(start, self.answer_days)
 
     def reminder_policy(self) -> ReminderPolicy:
         return ReminderPolicy(
@@ -130,7 +131,7 @@ def no_feedback_this_round(proposal: Proposal) -> bool:
     return not proposal.feedbacks.filter(round=proposal.round).exists()
 
 
-class Proposal(WorkflowItem):
+class Proposal(CountedDue, WorkflowItem):
     session = models.ForeignKey(
         CongressSession, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("会议")
     )
@@ -214,13 +215,13 @@ class Proposal(WorkflowItem):
     )
     def submit(self, *, user: Any) -> None:
         self.submitted_at = timezone.now()
-        self.due = calendar.add_days(self.submitted_at, self.session.triage_days)
+        self.set_due(calendar.add_days(self.submitted_at, self.session.triage_days))
 
     @transition(
         field=status, source=[S.DRAFT, S.SUBMITTED], target=S.WITHDRAWN, permission=policy.permission("withdraw")
     )
     def withdraw(self, *, user: Any) -> None:
-        self.due = None
+        self.set_due(None)
 
     @transition(field=status, source=S.SUBMITTED, target=S.REVIEWED, permission=policy.permission("accept"))
     def accept(self, *, user: Any) -> None:
@@ -230,12 +231,12 @@ class Proposal(WorkflowItem):
     @transition(field=status, source=S.SUBMITTED, target=S.REJECTED, permission=policy.permission("reject"))
     def reject(self, *, user: Any, reason: str) -> None:
         self.reject_reason = reason
-        self.due = None
+        self.set_due(None)
 
     @transition(field=status, source=S.SUBMITTED, target=S.MERGED, permission=policy.permission("merge"))
     def merge(self, *, user: Any, into: Proposal) -> None:
         self.merged_into = into
-        self.due = None
+        self.set_due(None)
 
     @transition(field=status, source=S.SUBMITTED, target=S.CONVERTED, permission=policy.permission("convert"))
     def convert(self, *, user: Any) -> None:
@@ -249,11 +250,11 @@ class Proposal(WorkflowItem):
         conditions=[reassign_needed],
     )
     def assign(self, *, user: Any, lead_department: Department, co_departments: list[Department], due: Any) -> None:
-        self.due = due
+        self.set_due(due)
 
     @transition(field=status, source=S.ASSIGNED, target=S.ANSWERED)
     def receive_answer(self, *, user: Any) -> None:
-        self.due = calendar.add_days(timezone.now(), self.session.feedback_days)
+        self.set_due(calendar.add_days(timezone.now(), self.session.feedback_days))
 
     @transition(
         field=status,
@@ -265,15 +266,15 @@ class Proposal(WorkflowItem):
     def feedback(self, *, user: Any, satisfaction: str, comment: str) -> str:
         if satisfaction != Satisfaction.UNSATISFIED:
             self.closed_at = timezone.now()
-            self.due = None
+            self.set_due(None)
             return S.CLOSED
         if self.round == 1:
             # One second round: the departments answer again.
             self.round = 2
-            self.due = self.session.answer_due(timezone.now())
+            self.set_due(self.session.answer_due(timezone.now()))
             return S.ASSIGNED
         # After the second round the committee closes it.
-        self.due = None
+        self.set_due(None)
         return S.ANSWERED
 
     @transition(
@@ -289,7 +290,7 @@ class Proposal(WorkflowItem):
     @transition(field=status, source=S.ANSWERED, target=S.CLOSED, permission=policy.permission("close"))
     def close(self, *, user: Any) -> None:
         self.closed_at = timezone.now()
-        self.due = None
+        self.set_due(None)
 
     # Hooks for the transition service -------------------------------------
     def _next_number(self) -> str:
@@ -310,13 +311,14 @@ class Proposal(WorkflowItem):
         return selectors.proposal_recipients(proposal=self, event=name)
 
     def deadline_specs(self) -> list[DeadlineSpec]:
-        if self.due is None:
+        due = self.due_value
+        if due is None:
             return []
         if self.status in (S.SUBMITTED, S.REVIEWED, S.CONVERTED):
-            return [DeadlineSpec("triage", self.due, self.is_key)]
+            return [DeadlineSpec("triage", due, self.is_key)]
         if self.status == S.ANSWERED:
             # After the second round's feedback `due` is cleared: nothing waits on the proposer.
-            return [DeadlineSpec("feedback", self.due, self.is_key)]
+            return [DeadlineSpec("feedback", due, self.is_key)]
         return []
 
     def reminder_policy(self) -> ReminderPolicy:
@@ -439,7 +441,7 @@ def co_departments_done(assignment: Assignment) -> bool:
     return not pending.filter(Q(due__isnull=True) | Q(due__gt=now)).exists()
 
 
-class Assignment(WorkflowItem):
+class Assignment(CountedDue, WorkflowItem):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("提案"))
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("承办单位")
@@ -567,7 +569,7 @@ class Assignment(WorkflowItem):
     )
     def grant_extension(self, *, user: Any) -> None:
         self.extension_state = ExtensionState.GRANTED
-        self.due = self.extension_due
+        self.set_due(self.extension_due)
         self.extensions_granted += 1
 
     @transition(
@@ -588,9 +590,16 @@ class Assignment(WorkflowItem):
             self.status == AS.ANSWERED and self.role == AssignmentRole.LEAD
         )
 
+    def deadline_recounted(self, step: str, old: calendar.Due, new: calendar.Due) -> None:
+        # The proposal shows the same 办理期限 while its departments work on it.
+        super().deadline_recounted(step, old, new)
+        proposal = Proposal.objects.select_for_update().get(pk=self.proposal_id)
+        proposal.deadline_recounted("answer", old, new)
+
     def deadline_specs(self) -> list[DeadlineSpec]:
         waiting = self.awaits_department
-        return [DeadlineSpec("answer", self.due, self.proposal.is_key)] if waiting and self.due else []
+        due = self.due_value
+        return [DeadlineSpec("answer", due, self.proposal.is_key)] if waiting and due is not None else []
 
     def reminder_policy(self) -> ReminderPolicy:
         return self.proposal.session.reminder_policy()

@@ -4,7 +4,7 @@ detail, API endpoint, export and search."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,7 +16,7 @@ from django.utils import timezone
 from org.models import Department, Role
 from org.roles import user_roles, users_with_role
 from workflow import memo
-from workflow.calendar import CalendarNotCovered, WorkingCalendar, end_of_day, local_date, working_days_between
+from workflow.calendar import WorkingCalendar, end_of_day, local_date, working_days_between
 from workflow.models import Deadline
 
 from .models import (
@@ -204,17 +204,8 @@ def due_soon_until(
 ) -> datetime:
     """The end of the `soon_days`-th working day after today: what falls due by then is due soon."""
     today = local_date(now)
-    try:
-        return end_of_day((calendar or WorkingCalendar()).shift(today, soon_days))
-    except CalendarNotCovered:
-        # Next year's holidays are not entered yet (late December): count Monday-Friday, as the
-        # calendar does for an entered year, rather than hide the board.
-        day, left = today, soon_days
-        while left > 0:
-            day += timedelta(days=1)
-            if day.weekday() < 5:
-                left -= 1
-        return end_of_day(day)
+    # Across New Year into a year without a schedule the calendar counts its estimate.
+    return end_of_day((calendar or WorkingCalendar()).shift(today, soon_days))
 
 
 def due_window(
@@ -275,26 +266,17 @@ def assignment_inbox_counts(qs: QuerySet[Assignment], filters: dict[str, Q]) -> 
 
 class DaysOverdue:
     """Working days past the due date for many rows at one instant, with one shared calendar
-    (a query per span of years, not per row). Negative while time is left; None when the
-    holiday data does not cover the years in between."""
+    (a query per span of years, not per row). Negative while time is left. Across a year
+    without a schedule the count uses the calendar's estimate, as the due date itself did."""
 
     def __init__(self, now: datetime) -> None:
         self.today = local_date(now)
         self.calendar = WorkingCalendar()
-        self._uncovered: set[int] = set()
 
     def __call__(self, due: datetime | None) -> int | None:
         if due is None:
             return None
-        day = local_date(due)
-        lo, hi = sorted((day.year, self.today.year))
-        if any(lo <= y <= hi for y in self._uncovered):
-            return None  # known to fail: don't ask the database again for every row
-        try:
-            return working_days_between(day, self.today, calendar=self.calendar)
-        except CalendarNotCovered as err:
-            self._uncovered.add(err.year)
-            return None
+        return working_days_between(local_date(due), self.today, calendar=self.calendar)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ class AssignmentRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["id", "department", "role", "status", "due", "round", "answer", "answer_class"]
+        fields = ["id", "department", "role", "status", "due", "due_provisional", "round", "answer", "answer_class"]
 
 
 def _current_assignments(proposal: Proposal) -> list[Assignment]:
@@ -142,6 +142,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "co_departments",
             "assignments",
             "due",
+            "due_provisional",
             "is_key",
             "is_suggestion",
             "merged_into",
@@ -207,6 +208,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "due",
+            "due_provisional",
             "days_overdue",
             "escalation_level",
             "return_reason",

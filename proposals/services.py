@@ -171,12 +171,14 @@ def _create_assignments(proposal: Proposal, lead: Any, co: list[Any], due: Any, 
             continue
         _open_assignment(proposal, department, role, due, user)
     if proposal.due is None:
-        proposal.due = due
-        Proposal.objects.filter(pk=proposal.pk).update(due=due)
+        proposal.set_due(due)
+        Proposal.objects.filter(pk=proposal.pk).update(**{f: getattr(proposal, f) for f in deadlines.DUE_FIELDS})
 
 
 def _open_assignment(proposal: Proposal, department: Any, role: str, due: Any, user: Any) -> Assignment:
-    a = Assignment.objects.create(proposal=proposal, department=department, role=role, round=proposal.round, due=due)
+    a = Assignment(proposal=proposal, department=department, role=role, round=proposal.round)
+    a.set_due(due)
+    a.save()
     deadlines.sync(a)
     assign_perm(DEPARTMENT_PERM, department.group, a)
     assign_perm("proposals.view_proposal", department.group, proposal)
@@ -189,4 +191,4 @@ def _start_second_round(proposal: Proposal, user: Any) -> None:
     """Unsatisfied feedback: every department that answered in round one answers again."""
     previous = proposal.assignments.filter(round=proposal.round - 1).exclude(status=AssignmentStatus.RETURNED)
     for a in previous.select_related("department"):
-        _open_assignment(proposal, a.department, a.role, proposal.due, user)
+        _open_assignment(proposal, a.department, a.role, proposal.due_value, user)

@@ -24,7 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.auth import login_required
 from workflow import policy
+from workflow.calendar_years import missing_next_year
 from workflow.errors import DomainError, InvalidPayload
+from workflow.models import EnteredYear
 
 from .models import CongressSession
 from .sessions import (
@@ -112,6 +114,12 @@ def _render_list(
         "rows": _rows(request, failed),
         "can_create": policy.allows(CongressSession(), "create", request.user),
         "page_error": failed[2] if failed and failed[1] is None else "",
+        # The union office's home: the warning that next year's holidays are missing.
+        "calendar_missing_year": (
+            missing_next_year(now=timezone.now())
+            if policy.allows(EnteredYear(), "enter", request.user, state="")
+            else None
+        ),
     }
     return render(request, "proposals/sessions/list.html", context, status=status)
 

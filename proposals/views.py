@@ -110,6 +110,8 @@ ACTION_LABELS: dict[str, Any] = {
     "assignment.admin_edit": gettext_lazy("管理员更正"),
     "proposal.attach": gettext_lazy("上传附件"),
     "assignment.attach": gettext_lazy("上传答复附件"),
+    "proposal.due_recounted": gettext_lazy("按放假安排重新计算期限"),
+    "assignment.due_recounted": gettext_lazy("按放假安排重新计算期限"),
 }
 
 

@@ -33,3 +33,15 @@ def draft(proposer: Any, session: Any, category: Any, **extra: Any) -> Any:
         "session": session.pk,
     }
     return proposal_create(user=proposer, data=data)
+
+
+def submitted(proposer: Any, cosigners: list[Any], session: Any, category: Any, **extra: Any) -> Any:
+    """A draft by `proposer`, co-signed by `cosigners` on invitation, and submitted."""
+    from proposals.services import proposal_cosign, proposal_invite
+    from workflow.services import transition
+
+    p = draft(proposer, session, category, **extra)
+    proposal_invite(proposal=p, user=proposer, delegates=cosigners)
+    for c in cosigners:
+        proposal_cosign(proposal=p, user=c)
+    return transition(p, "submit", proposer)

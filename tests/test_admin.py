@@ -24,7 +24,7 @@ from proposals.models import Assignment, Attachment, Proposal
 from proposals.services import proposal_cosign, proposal_invite
 from tests.factories import draft, make_user
 from workflow.history import chain_check_request, chain_check_run
-from workflow.models import ClosedDay, Deadline, EnteredYear, HistoryEntry, MakeUpWorkday, Reminder
+from workflow.models import CalendarNotice, ClosedDay, Deadline, EnteredYear, HistoryEntry, MakeUpWorkday, Reminder
 from workflow.services import transition
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,7 @@ def world(more_people, session, category, departments, settings, tmp_path):
     Reminder.objects.create(deadline=deadline, rule="due", due=deadline.due, fired_at=deadline.due)
     chain_check_run(check=chain_check_request(user=more_people["handler"]))
     EnteredYear.objects.create(year=2030, note="国务院办公厅关于2030年部分节假日安排的通知")
+    CalendarNotice.objects.create(year=2031, sent_on=datetime.date(2030, 11, 1))
     # Grants normally go to department groups; one to a user, so that table has a row too.
     assign_perm("proposals.view_assignment", more_people["handler"], Assignment.objects.first())
     return more_people

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -45,11 +45,9 @@ from org.roles import users_with_role
 from workflow import memo
 from workflow.calendar import (
     SHANGHAI,
-    CalendarNotCovered,
+    Due,
     WorkingCalendar,
-    add_working_days,
-    end_of_day,
-    local_date,
+    working_due,
 )
 from workflow.deadlines import DeadlineSpec, ReminderPolicy, open_deadlines
 from workflow.models import Deadline, HistoryEntry
@@ -154,11 +152,13 @@ def step_started_at(request: WelfareRequest) -> datetime:
     return timezone.now()
 
 
-def _open_due(request: WelfareRequest, step: str) -> datetime | None:
-    # The sweep's queryset brings it along (sweep_queryset); elsewhere, one query.
+def _open_due(request: WelfareRequest, step: str) -> Due | datetime | None:
+    """The open step's due date as it was counted (so syncing keeps it as it is). The sweep's
+    queryset brings the date along for the reminder's wording (sweep_queryset)."""
     if hasattr(request, "open_deadline_due"):
         return request.open_deadline_due  # type: ignore[no-any-return]
-    return open_deadlines(request).filter(step=step).values_list("due", flat=True).first()
+    row = open_deadlines(request).filter(step=step).first()
+    return row.due_value if row is not None else None
 
 
 def welfare_deadline_specs(request: WelfareRequest) -> list[DeadlineSpec]:
@@ -168,27 +168,17 @@ def welfare_deadline_specs(request: WelfareRequest) -> list[DeadlineSpec]:
         return []
     due = _open_due(request, step)
     if due is None:
-        days = time_limits(request.kind).days(step)
-        started = step_started_at(request)
-        try:
-            due = add_working_days(started, days, calendar=working_calendar())
-        except CalendarNotCovered as err:
-            # A member's request is never refused because next year's holidays are not entered
-            # yet: the step's limit is counted in weekdays instead, and the office is told in the log.
-            log.warning("welfare request %s: %s; %s counted in weekdays", request.pk, err, step)
-            due = weekdays_after(started, days)
+        # A member's request is never refused because next year's holidays are not entered
+        # yet: the calendar counts its estimate and the due date is provisional.
+        return [
+            DeadlineSpec(
+                step,
+                working_due(
+                    step_started_at(request), time_limits(request.kind).days(step), calendar=working_calendar()
+                ),
+            )
+        ]
     return [DeadlineSpec(step, due)]
-
-
-def weekdays_after(start: datetime, n: int) -> datetime:
-    """The end of the n-th weekday (Monday to Friday) after start's local date: the stand-in
-    for a working-day count in a year whose holidays are not known yet."""
-    day = local_date(start)
-    while n > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return end_of_day(day)
 
 
 def welfare_reminder_policy(request: WelfareRequest) -> ReminderPolicy:
@@ -273,7 +263,7 @@ def _reminder_facts(request: WelfareRequest, event: str) -> dict[str, str] | Non
     specs = welfare_deadline_specs(request) if step else []
     if not specs:
         return None
-    return {"item": _short_title(request), "step": str(STEP_LABELS[step]), "due": format_due(specs[0].due)}  # type: ignore[index]
+    return {"item": _short_title(request), "step": str(STEP_LABELS[step]), "due": format_due(specs[0].at)}  # type: ignore[index]
 
 
 def reminder_title(request: WelfareRequest, event: str) -> str | None:

@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, Any] = {
     "welfarerequest.attachment_added": gettext_lazy("上传证明材料"),
     "welfarerequest.claim_filed": gettext_lazy("提交医疗费用报销"),
     "welfarerequest.claim_decided": gettext_lazy("审核医疗费用报销"),
+    "welfarerequest.due_recounted": gettext_lazy("按放假安排重新计算期限"),
 }
 
 # The sub-union chair's queue: what waits for them, or everything of their unit.

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import (
+    CalendarNotice,
     ChainCheck,
     ClosedDay,
     Deadline,
@@ -85,8 +86,21 @@ class MakeUpWorkdayAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnteredYear)
-class EnteredYearAdmin(admin.ModelAdmin):
-    list_display = ("year", "note")
+class EnteredYearAdmin(ReadOnlyAdmin):
+    """Entered on the union office's page (/calendar/years/), which checks the entry whole and
+    recounts the deadlines; an edit here would do neither."""
+
+    list_display = ("year", "note", "entered_by", "entered_at")
+    list_select_related = ("entered_by",)
+    readonly_fields = ("year", "note", "entered_by", "entered_at")
+
+
+@admin.register(CalendarNotice)
+class CalendarNoticeAdmin(ReadOnlyAdmin):
+    """The warnings that next year's holiday schedule is missing (workflow.calendar_years)."""
+
+    list_display = ("year", "sent_on")
+    readonly_fields = ("year", "sent_on")
 
 
 @admin.register(Deadline)

@@ -27,47 +27,49 @@ Conventions (one each, tested in tests/workflow/test_calendar.py):
 - `working_days_between(a, b)` counts working days in (a, b]; negative when b < a. Days
   overdue = working_days_between(local_date(due), local_date(now)).
 
-A year neither `chinese_calendar` nor the union office covers raises `CalendarNotCovered`
-rather than guessing that it has no holidays: a silently wrong deadline is worse than a
-visible refusal.
+A year neither `chinese_calendar` nor the union office covers is never refused: it is
+counted with the best data there is (docs/operations.md, "The holiday calendar"): the
+statutory holidays the `holidays` package computes for China where it has that year, else
+plain weekends. A deadline counted through such a year is provisional (`Due.provisional`);
+entering the year recomputes it (workflow.calendar_years).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
+from django.db import models
 from django.db.models import Value
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
-
-from workflow.errors import DomainError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Hard-coded rather than settings.TIME_ZONE: the holiday data is China's, so the dates it
 # speaks about are Shanghai dates regardless of how a deployment is configured.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-class CalendarNotCovered(DomainError):
-    """The installed holiday data has no schedule for `year` (chinesecalendar 1.11.0: 2004-2026)."""
+class YearSource(models.TextChoices):
+    """Where the working days of a year come from, best first."""
 
-    status = 409
-    code = "calendar_not_covered"
+    PACKAGE = "package", gettext_lazy("国家放假安排（系统内置数据）")
+    ENTERED = "entered", gettext_lazy("校工会录入的放假安排")
+    ESTIMATED = "estimated", gettext_lazy("暂按预估的法定节假日（未含调休）")
+    WEEKENDS = "weekends", gettext_lazy("暂按周末休息（无节假日数据）")
 
-    def __init__(self, year: int) -> None:
-        self.year = year
-        message: Any = format_lazy(
-            _("{year}年的法定节假日安排尚未收录，请校工会在后台录入该年的放假和调休安排。"), year=year
-        )
-        super().__init__(message)
+
+PROVISIONAL_SOURCES = frozenset({YearSource.ESTIMATED, YearSource.WEEKENDS})
 
 
 @lru_cache(maxsize=64)
 def year_covered(year: int) -> bool:
-    """Whether the installed holiday data has `year` (the union office may still enter it)."""
+    """Whether the installed holiday data (`chinese_calendar`) has `year`."""
     # chinese_calendar signals an unsupported year only by raising NotImplementedError from
     # its lookups; probing one date per year (cached) turns that into a clean yes/no.
     try:
@@ -75,6 +77,61 @@ def year_covered(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+def estimated_holidays(year: int) -> frozenset[date] | None:
+    """The statutory holidays the `holidays` package computes for China in `year` (the lunar
+    festivals included, the 调休 make-up workdays not), or None outside the package's range."""
+    if not holidays.China.start_year <= year <= holidays.China.end_year:
+        return None
+    return _estimated(year)
+
+
+@lru_cache(maxsize=16)
+def _estimated(year: int) -> frozenset[date]:
+    return frozenset(holidays.China(years=year).keys())
+
+
+def fallback_source(year: int) -> YearSource:
+    """How a year neither `chinese_calendar` nor the union office covers is counted."""
+    return YearSource.ESTIMATED if estimated_holidays(year) is not None else YearSource.WEEKENDS
+
+
+def provisional_note(years: Iterable[int]) -> str:
+    """The words shown beside a provisional date: how it was counted and what will fix it."""
+    pending = sorted(set(years))
+    if not pending:
+        return ""
+    if all(fallback_source(y) == YearSource.ESTIMATED for y in pending):
+        how = _("暂按预估的法定节假日计算")
+    else:
+        how = _("暂按周末休息计算")
+    return str(format_lazy(_("{how}，待录入{years}年放假安排后更新"), how=how, years="、".join(map(str, pending))))
+
+
+def pending_years_text(years: Iterable[int]) -> str:
+    """The years a provisional due date waits for, as stored on the row ("2027" or "2027,2028")."""
+    return ",".join(str(y) for y in sorted(set(years)))
+
+
+def parse_pending_years(text: str) -> list[int]:
+    return [int(y) for y in text.split(",") if y.strip().isdigit()]
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline and how it was counted: `working_days` working days after `start`, or a
+    date someone chose (no start). Provisional when the count went through a year whose
+    holiday schedule the product does not have yet (`pending_years`)."""
+
+    at: datetime
+    start: datetime | None = None
+    working_days: int | None = None
+    pending_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.pending_years)
 
 
 def _require_aware(instant: datetime) -> None:
@@ -118,6 +175,8 @@ class WorkingCalendar:
         self._makeup: frozenset[date] = frozenset()
         self._entered: frozenset[int] = frozenset()
         self._years: tuple[int, int] | None = None  # inclusive span of years already loaded
+        # Years without a schedule this calendar has counted through (see `due`).
+        self.pending: set[int] = set()
 
     def _load(self, first_year: int, last_year: int) -> None:
         if self._years is not None and self._years[0] <= first_year and last_year <= self._years[1]:
@@ -135,9 +194,6 @@ class WorkingCalendar:
         entered = (
             set(EnteredYear.objects.filter(year__in=uncovered).values_list("year", flat=True)) if uncovered else set()
         )
-        for year in uncovered:
-            if year not in entered:
-                raise CalendarNotCovered(year)
         self._entered = frozenset(entered)
         # One query for both tables: closed days and make-up workdays of the span.
         closed = (
@@ -151,6 +207,15 @@ class WorkingCalendar:
         self._makeup = frozenset(d for d, working in rows if working)
         self._years = (lo, hi)
 
+    def source(self, year: int) -> YearSource:
+        """Where this calendar takes `year`'s working days from."""
+        if year_covered(year):
+            return YearSource.PACKAGE
+        self._load(year, year)
+        if year in self._entered:
+            return YearSource.ENTERED
+        return fallback_source(year)
+
     def is_working_day(self, d: date) -> bool:
         _require_date(d)
         self._load(d.year, d.year)
@@ -158,9 +223,26 @@ class WorkingCalendar:
             return False
         if d in self._makeup:
             return True
+        if year_covered(d.year):
+            return bool(chinese_calendar.is_workday(d))
         if d.year in self._entered:
             return d.weekday() < 5
-        return bool(chinese_calendar.is_workday(d))
+        # Nobody has given us this year's schedule: count it with the best estimate and
+        # remember that whatever was counted through it is provisional.
+        self.pending.add(d.year)
+        estimate = estimated_holidays(d.year)
+        return d.weekday() < 5 and (estimate is None or d not in estimate)
+
+    def due(self, start: datetime, n: int) -> Due:
+        """The deadline n working days after `start` (see add_working_days), with how it was
+        counted: provisional when the count went through a year without a schedule."""
+        _require_aware(start)
+        before, self.pending = self.pending, set()
+        try:
+            at = end_of_day(self.shift(local_date(start), n))
+            return Due(at, start, n, tuple(sorted(self.pending)))
+        finally:
+            self.pending |= before
 
     def shift(self, d: date, n: int) -> date:
         """The n-th working day strictly after `d` (n > 0), strictly before it (n < 0), or
@@ -172,8 +254,7 @@ class WorkingCalendar:
             return d
         step = timedelta(days=1 if n > 0 else -1)
         remaining = abs(n)
-        # Terminates: every step either finds a working day or eventually leaves the covered
-        # years, where is_working_day raises CalendarNotCovered.
+        # Terminates: every year, estimated or not, has working days.
         while remaining:
             d += step
             if self.is_working_day(d):
@@ -205,10 +286,21 @@ def add_days(start: datetime, n: int) -> datetime:
 def add_working_days(start: datetime, n: int, *, calendar: WorkingCalendar | None = None) -> datetime:
     """The deadline n working days after `start`: the end (23:59:59.999999 Asia/Shanghai)
     of the n-th working day strictly after start's local date. See the module docstring for
-    n == 0 and n < 0. Raises CalendarNotCovered when the count enters a year without data."""
-    _require_aware(start)
-    cal = calendar or WorkingCalendar()
-    return end_of_day(cal.shift(local_date(start), n))
+    n == 0 and n < 0. Through a year without a schedule it counts the estimate; use
+    `working_due` to know whether it did."""
+    return working_due(start, n, calendar=calendar).at
+
+
+def working_due(start: datetime, n: int, *, calendar: WorkingCalendar | None = None) -> Due:
+    """`add_working_days` with how the date was counted (`Due.provisional`)."""
+    return (calendar or WorkingCalendar()).due(start, n)
+
+
+def recount(due: Due, *, calendar: WorkingCalendar | None = None) -> Due:
+    """The same count again, with the calendar as it is now (a chosen date stays as it is)."""
+    if due.start is None or due.working_days is None:
+        return due
+    return working_due(due.start, due.working_days, calendar=calendar)
 
 
 def is_working_day(d: date, *, calendar: WorkingCalendar | None = None) -> bool:

@@ -30,8 +30,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import memo
-from .calendar import SHANGHAI, CalendarNotCovered, WorkingCalendar, local_date
-from .models import Deadline, Reminder
+from .calendar import SHANGHAI, Due, WorkingCalendar, local_date
+from .models import DUE_FIELDS, Deadline, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,16 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DeadlineSpec:
     step: str
-    due: datetime
+    due: Due | datetime
     supervised: bool = False
+
+    @property
+    def at(self) -> datetime:
+        return self.due.at if isinstance(self.due, Due) else self.due
+
+    @property
+    def counted(self) -> Due:
+        return self.due if isinstance(self.due, Due) else Due(self.due)
 
 
 @dataclass(frozen=True)
@@ -81,22 +89,23 @@ def sync(item: Any, *, now: datetime | None = None) -> None:
         if spec is None:
             row.closed_at, row.next_check_at = now, None
             row.save(update_fields=["closed_at", "next_check_at"])
-        elif spec.due != row.due or spec.supervised != row.supervised:
-            if spec.due > row.due:
+        elif spec.counted != row.due_value or spec.supervised != row.supervised:
+            if spec.at > row.due:
                 row.escalation_level = 0  # an extension starts the ladder again
-            row.due, row.supervised = spec.due, spec.supervised
-            row.next_check_at = _next_check(row, policy, cal, now)
-            row.save(update_fields=["due", "supervised", "escalation_level", "next_check_at"])
+            row.set_due(spec.counted)
+            row.supervised = spec.supervised
+            row.next_check_at = next_check(row, policy, cal, now)
+            row.save(update_fields=["supervised", "escalation_level", "next_check_at", *DUE_FIELDS])
     for spec in specs.values():
         row = Deadline(
             content_type=_item_ct(item),
             object_id=item.pk,
             step=spec.step,
-            due=spec.due,
             supervised=spec.supervised,
             opened_at=now,
         )
-        row.next_check_at = _next_check(row, policy, cal, now)
+        row.set_due(spec.counted)
+        row.next_check_at = next_check(row, policy, cal, now)
         row.save()
 
 
@@ -140,11 +149,8 @@ def plan(
     return fires, min(upcoming) if upcoming else None
 
 
-def _next_check(d: Deadline, policy: ReminderPolicy, cal: WorkingCalendar, now: datetime) -> datetime | None:
-    try:
-        fires, next_at = plan(d, policy, cal, now)
-    except CalendarNotCovered:
-        return now + timedelta(days=1)  # look again tomorrow; the year may be entered by then
+def next_check(d: Deadline, policy: ReminderPolicy, cal: WorkingCalendar, now: datetime) -> datetime | None:
+    fires, next_at = plan(d, policy, cal, now)
     return now if fires else next_at
 
 
@@ -177,13 +183,9 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> SweepResult:
                 if item is None:
                     d.closed_at, d.next_check_at = now, None
                     continue
-                policy = item.reminder_policy()
-                try:
-                    fires, next_at = plan(d, policy, cal, now)
-                except CalendarNotCovered as err:
-                    log.warning("deadline %s: %s", d.pk, err)
-                    d.next_check_at = now + timedelta(days=1)
-                    continue
+                # Across a year without a schedule the ladder is counted with the estimate
+                # (workflow.calendar); entering the year recounts the due date itself.
+                fires, next_at = plan(d, item.reminder_policy(), cal, now)
                 for fire in fires:
                     if not _record(d, fire, now):
                         continue

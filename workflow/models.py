@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .calendar import Due, parse_pending_years, pending_years_text, provisional_note
 
 
 class AppendOnlyError(Exception):
@@ -127,6 +132,15 @@ class EnteredYear(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年份"), unique=True)
     note = models.CharField(_("依据"), max_length=200, help_text=_("例如：国务院办公厅关于2027年部分节假日安排的通知"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    entered_at = models.DateTimeField(_("录入时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("已录入节假日的年份")
@@ -137,7 +151,60 @@ class EnteredYear(models.Model):
         return str(self.year)
 
 
-class Deadline(models.Model):
+# The columns that say when a row is due and how that was counted (CountedDue).
+DUE_FIELDS = ("due", "due_provisional", "due_counted_from", "due_working_days", "due_pending_years")
+
+
+class CountedDue(models.Model):
+    """How a row's `due` was counted, next to the `due` field the row declares itself.
+
+    A due date counted in working days keeps its start and length, so it can be counted
+    again; one counted through a year whose holiday schedule we do not have yet is
+    provisional until that year is entered (workflow.calendar_years). A date someone chose
+    (an agreed extension, the admin's correction) has neither and is never recounted."""
+
+    due_provisional = models.BooleanField(_("期限暂定"), default=False)
+    due_counted_from = models.DateTimeField(_("期限起算时间"), null=True, blank=True, editable=False)
+    due_working_days = models.PositiveSmallIntegerField(_("期限工作日数"), null=True, blank=True, editable=False)
+    due_pending_years = models.CharField(_("待录入放假安排的年份"), max_length=40, blank=True, editable=False)
+
+    due: Any
+
+    class Meta:
+        abstract = True
+
+    def set_due(self, value: Due | datetime | None) -> None:
+        if isinstance(value, Due):
+            self.due = value.at
+            self.due_counted_from, self.due_working_days = value.start, value.working_days
+            self.due_pending_years = pending_years_text(value.pending_years)
+        else:
+            self.due = value
+            self.due_counted_from, self.due_working_days, self.due_pending_years = None, None, ""
+        self.due_provisional = bool(self.due_pending_years)
+
+    @property
+    def due_value(self) -> Due | None:
+        if self.due is None:
+            return None
+        return Due(
+            self.due, self.due_counted_from, self.due_working_days, tuple(parse_pending_years(self.due_pending_years))
+        )
+
+    def deadline_recounted(self, step: str, old: Due, new: Due) -> None:
+        """The engine recounted this row's open deadline (workflow.calendar_years): a row that
+        holds the same date takes the new count."""
+        if self.due_value == old:
+            self.set_due(new)
+            self.save(update_fields=list(DUE_FIELDS))
+
+    @property
+    def due_note(self) -> str:
+        """The words shown beside a provisional date (empty for a settled one)."""
+        return provisional_note(parse_pending_years(self.due_pending_years)) if self.due_provisional else ""
+
+
+class Deadline(CountedDue):
     """One step of one item that waits on someone until `due` (审查, 办理, 反馈 ...).
 
     Opened and closed by the transition service; the reminder sweep reads only the rows
@@ -163,6 +230,12 @@ class Deadline(models.Model):
                 fields=["next_check_at"], condition=models.Q(closed_at__isnull=True), name="deadline_sweep_idx"
             ),
             models.Index(fields=["content_type", "object_id"], name="deadline_item_idx"),
+            # What entering a year's schedule recounts (workflow.calendar_years).
+            models.Index(
+                fields=["due"],
+                condition=models.Q(closed_at__isnull=True, due_working_days__isnull=False),
+                name="deadline_counted_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -229,3 +302,25 @@ class ChainCheck(models.Model):
     def ok(self) -> bool | None:
         """True when finished without a break, False when broken, None while running."""
         return None if self.finished_at is None else self.break_count == 0
+
+
+class CalendarNotice(models.Model):
+    """One warning to the union office that next year's holiday schedule is missing. The
+    unique (year, day) makes two overlapping runs send it once; "weekly" is read from the
+    newest row (workflow.calendar_years.calendar_warn_missing_year)."""
+
+    year = models.PositiveSmallIntegerField(_("年份"))
+    sent_on = models.DateField(_("提醒日期"))
+
+    class Meta:
+        verbose_name = _("放假安排缺失提醒")
+        verbose_name_plural = _("放假安排缺失提醒")
+        constraints = [models.UniqueConstraint(fields=["year", "sent_on"], name="calendar_notice_once_a_day")]
+
+    def __str__(self) -> str:
+        return str(_("%(year)s年放假安排")) % {"year": self.year}
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("calendar_years")

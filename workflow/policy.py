@@ -127,6 +127,13 @@ RULES += [
     rule("workflow.chaincheck", "run", states=[ANY_STATE], roles=["auditor", "admin"]),
 ]
 
+# The holiday schedules of the years (节假日安排): the union office enters the State Council's
+# notice for a year the installed data lacks; asked with the empty state.
+RULES += [
+    rule("workflow.enteredyear", "view", states=[ANY_STATE], roles=["union_office", "admin"]),
+    rule("workflow.enteredyear", "enter", states=[ANY_STATE], roles=["union_office", "admin"]),
+]
+
 _BY_KEY: dict[tuple[str, str], list[Rule]] = defaultdict(list)
 
 

@@ -34,3 +34,12 @@ def check_history_chains(check_id: int | None = None) -> dict[str, int]:
             return {"rows": check.rows_checked, "breaks": check.break_count}  # a redelivered task
     check = chain_check_run(check=check)
     return {"rows": check.rows_checked, "breaks": check.break_count}
+
+
+@shared_task(acks_late=True)
+def warn_missing_holiday_year() -> bool:
+    """Daily: from 1 November, tell the union office when next year's holiday schedule is
+    missing (once, then weekly; workflow.calendar_years)."""
+    from .calendar_years import calendar_warn_missing_year
+
+    return calendar_warn_missing_year() is not None

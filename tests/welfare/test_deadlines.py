@@ -6,7 +6,7 @@ Tue 5 May, with Sat 9 May a make-up working day (调休). A hardship request (re
 end of Wed 8 Apr: Fri 3, (weekend, Qingming Monday), Tue 7, Wed 8.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,9 +22,10 @@ from welfare.admin import limits_help
 from welfare.deadlines import DEFAULT_LIMITS
 from welfare.models import WelfareRequest, WelfareTimeLimit
 from workflow import deadlines
+from workflow.calendar_years import calendar_year_enter
 from workflow.deadlines import open_deadlines, sweep
 from workflow.fsm import WorkflowItem
-from workflow.models import Deadline, EnteredYear, Reminder
+from workflow.models import Deadline, HistoryEntry, Reminder
 from workflow.services import transition
 
 from .conftest import ID_X
@@ -73,7 +74,7 @@ def assigned(wp, submitted):
 def test_submitting_opens_the_review_deadline_across_a_weekend_and_qingming(submitted):
     d = the_deadline(submitted)
     assert (d.step, d.due, d.opened_at) == ("review", end_of(2026, 4, 8), at(2026, 4, 2, 10))
-    assert submitted.deadline_specs()[0].due == end_of(2026, 4, 8)
+    assert submitted.deadline_specs()[0].at == end_of(2026, 4, 8)
 
 
 def test_reviewing_closes_the_review_deadline_and_opens_the_assign_deadline(wp, submitted):
@@ -91,7 +92,7 @@ def test_assigning_opens_the_answer_deadline_from_the_moment_of_assignment(assig
     assert (d.step, d.due, d.opened_at) == ("answer", end_of(2026, 4, 24), at(2026, 4, 10, 11))
     # Derived again later (from the open deadline, else from the history), it does not move.
     with time_machine.travel(at(2026, 4, 20), tick=False):
-        assert WelfareRequest.objects.get(pk=assigned.pk).deadline_specs()[0].due == end_of(2026, 4, 24)
+        assert WelfareRequest.objects.get(pk=assigned.pk).deadline_specs()[0].at == end_of(2026, 4, 24)
 
 
 def test_answering_closes_the_last_deadline(wp, assigned):
@@ -159,17 +160,32 @@ def test_a_must_visit_is_faster_and_counts_the_make_up_saturday(wp, file_request
 
 
 def test_a_year_the_calendar_does_not_cover_never_refuses_a_members_request(wp, file_request):
-    """Unlike a proposal's assignment (a visible refusal to the committee), a member filing in
-    late December is not turned away because next year's holidays are not entered yet: the
-    step is counted in weekdays until they are."""
+    """A member filing in late December is not turned away because next year's holidays are
+    not entered yet: the step is counted with the estimate (1 Jan off) and is provisional
+    until the union office enters 2027, which settles it and says so in the history."""
     with time_machine.travel(at(2026, 12, 29, 10), tick=False):
         r = file_request("hardship")  # three working days reach 2027, which nobody entered
     assert r.status == "submitted"
-    assert the_deadline(r).due == end_of(2027, 1, 1)  # Wed 30, Thu 31, Fri 1: weekdays only
-    with time_machine.travel(at(2026, 12, 29, 10), tick=False):
-        EnteredYear.objects.create(year=2027)
-        r2 = file_request("other")
-    assert the_deadline(r2).due == end_of(2027, 1, 1)  # entered with no holidays: the same days
+    d = the_deadline(r)
+    assert d.due == end_of(2027, 1, 4)  # Wed 30, Thu 31, (Fri 1 Jan estimated off), Mon 4
+    assert d.due_provisional and d.due_pending_years == "2027"
+    with time_machine.travel(at(2026, 12, 30, 10), tick=False):
+        result = calendar_year_enter(
+            user=fresh(wp["office"]),
+            year=2027,
+            basis="国务院办公厅关于2027年部分节假日安排的通知",
+            closed_days=[date(2027, 1, 1), date(2027, 1, 4)],
+            makeup_days=[],
+        )
+    assert result.recount.moved == 1
+    d = the_deadline(r)
+    assert d.due == end_of(2027, 1, 5) and not d.due_provisional
+    last = HistoryEntry.objects.for_item(r).order_by("-seq").first()
+    assert last.action == "welfarerequest.due_recounted"
+    assert last.payload["step"] == "review" and last.payload["was_provisional"] is True
+    # The reviewer is told; the reminder names the step and the new date, nothing personal.
+    (note,) = Notification.objects.filter(event="reminder.due_moved", recipient=wp["chair"])
+    assert "1月5日" in note.body and "900" not in note.body and r.id_number not in note.body
 
 
 # Time limits the union office sets -----------------------------------------------------------

@@ -15,15 +15,17 @@ import pytest
 
 from workflow.calendar import (
     SHANGHAI,
-    CalendarNotCovered,
     WorkingCalendar,
+    YearSource,
     add_days,
     add_working_days,
+    fallback_source,
     is_working_day,
     local_date,
+    provisional_note,
     working_days_between,
+    working_due,
 )
-from workflow.errors import DomainError
 from workflow.models import ClosedDay
 
 
@@ -168,37 +170,58 @@ def test_a_shared_calendar_answers_a_whole_sweep_with_one_query(django_assert_nu
         working_days_between(date(2024, 1, 1), date(2024, 12, 31), calendar=cal)
 
 
-# --- uncovered years --------------------------------------------------------------------------
+# --- years without a published schedule ------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_a_year_without_holiday_data_raises_calendar_not_covered():
-    with pytest.raises(CalendarNotCovered) as excinfo:
-        is_working_day(date(2031, 3, 3))
-    exc = excinfo.value
-    assert isinstance(exc, DomainError)
-    assert exc.code == "calendar_not_covered"
-    assert exc.status == 409
-    assert exc.year == 2031
-    assert str(exc.message).startswith("2031年的法定节假日安排尚未收录")
+def test_a_deadline_into_a_year_without_data_is_counted_with_the_estimate_and_marked_provisional():
+    # chinesecalendar 1.11.0 covers 2004-2026. From Sunday 20 Dec 2026: 9 working days in
+    # December, then 2027 by the holidays package's China calendar (1 Jan off): Mon 1 Feb.
+    due = working_due(at(2026, 12, 20), 30)
+    assert due.at == end_of(2027, 2, 1)
+    assert due.provisional and due.pending_years == (2027,)
+    assert (due.start, due.working_days) == (at(2026, 12, 20), 30)
+    assert add_working_days(at(2026, 12, 20), 30) == due.at
 
 
 @pytest.mark.django_db
-def test_a_deadline_running_into_an_uncovered_year_raises_rather_than_guessing():
-    # chinesecalendar 1.11.0 covers 2004-2026; 30 working days from mid-December 2026 need 2027.
-    with pytest.raises(CalendarNotCovered) as excinfo:
-        add_working_days(at(2026, 12, 15), 30)
-    assert excinfo.value.year == 2027
+def test_the_estimate_skips_the_spring_festival_the_holidays_package_computes():
+    # Fri 29 Jan 2027 + 5: 1-4 Feb, then 5-10 Feb are the estimated Spring Festival days.
+    assert working_due(at(2027, 1, 29), 5).at == end_of(2027, 2, 11)
+    assert not is_working_day(date(2027, 2, 9))
+    assert is_working_day(date(2027, 2, 11))
 
 
 @pytest.mark.django_db
-def test_the_covered_range_is_2004_to_2026():
+def test_a_deadline_inside_covered_years_is_exactly_as_before_and_not_provisional():
+    due = working_due(at(2026, 12, 1), 5)
+    assert due.at == end_of(2026, 12, 8)
+    assert not due.provisional
+
+
+@pytest.mark.django_db
+def test_a_year_the_holidays_package_also_lacks_falls_back_to_weekends_and_says_so():
+    assert fallback_source(2101) == YearSource.WEEKENDS
+    # Mon 3 Oct 2101 would be National Day; without any data only weekends rest.
+    assert is_working_day(date(2101, 10, 3))
+    assert not is_working_day(date(2101, 10, 1))  # a Saturday
+    due = working_due(at(2101, 9, 30), 1)  # Fri 30 Sep -> Mon 3 Oct
+    assert due.at == end_of(2101, 10, 3)
+    assert due.pending_years == (2101,)
+    assert provisional_note(due.pending_years) == "暂按周末休息计算，待录入2101年放假安排后更新"
+    assert provisional_note([2027]) == "暂按预估的法定节假日计算，待录入2027年放假安排后更新"
+
+
+@pytest.mark.django_db
+def test_years_are_sourced_from_the_package_the_estimate_or_weekends():
+    cal = WorkingCalendar()
+    assert cal.source(2026) == YearSource.PACKAGE
+    assert cal.source(2027) == YearSource.ESTIMATED
+    assert cal.source(2003) == YearSource.ESTIMATED  # before chinesecalendar's first year
+    assert cal.source(2101) == YearSource.WEEKENDS
     assert is_working_day(date(2004, 1, 2)) is True
-    assert add_working_days(at(2026, 12, 1), 5) == end_of(2026, 12, 8)
-    with pytest.raises(CalendarNotCovered):
-        is_working_day(date(2003, 12, 31))
-    with pytest.raises(CalendarNotCovered):
-        working_days_between(date(2026, 12, 1), date(2027, 1, 4))
+    # Counting across New Year into an estimated year answers instead of refusing.
+    assert working_days_between(date(2026, 12, 31), date(2027, 1, 4)) == 1
 
 
 # --- calendar days ----------------------------------------------------------------------------

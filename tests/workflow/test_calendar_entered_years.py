@@ -4,21 +4,23 @@ from datetime import date, datetime
 
 import pytest
 
-from workflow.calendar import SHANGHAI, CalendarNotCovered, add_working_days, is_working_day
+from workflow.calendar import SHANGHAI, WorkingCalendar, YearSource, add_working_days, is_working_day, working_due
 from workflow.models import ClosedDay, EnteredYear, MakeUpWorkday
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_uncovered_year_is_refused_until_the_union_office_enters_it():
-    with pytest.raises(CalendarNotCovered) as err:
-        is_working_day(date(2027, 1, 4))
-    assert err.value.code == "calendar_not_covered"
-    assert "2027" in str(err.value.message)
-
+def test_an_entered_year_replaces_the_estimate_and_settles_the_count():
+    # Thu 31 Dec 2026 + 1: the estimate has 1 Jan off, so Mon 4 Jan, provisional.
+    assert working_due(datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI), 1).provisional
     EnteredYear.objects.create(year=2027, note="国务院办公厅关于2027年部分节假日安排的通知")
+    assert WorkingCalendar().source(2027) == YearSource.ENTERED
     assert is_working_day(date(2027, 1, 4))  # a Monday
     assert not is_working_day(date(2027, 1, 2))  # a Saturday
+    # Entered, nothing closed: 1 Jan is a working Friday now, and the count is settled.
+    due = working_due(datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI), 1)
+    assert due.at.date() == date(2027, 1, 1)
+    assert not due.provisional
 
 
 def test_entered_closed_days_and_make_up_workdays_shape_an_entered_year():

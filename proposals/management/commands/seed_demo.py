@@ -518,19 +518,6 @@ class Command(BaseCommand):
 class Seeder:
     """Builds the demo world in one go; ``run`` is called inside one transaction."""
 
-    def _calendar(self) -> None:
-        """Deadlines of 30 working days reach next year, which the holiday data may not
-        cover yet. A real union office enters that year's schedule from the State Council's
-        notice; the demo enters a plain Monday-to-Friday year and says so."""
-        from workflow.calendar import year_covered
-        from workflow.models import EnteredYear
-
-        for year in (self.now.year, self.now.year + 1):
-            if not year_covered(year):
-                EnteredYear.objects.get_or_create(
-                    year=year, defaults={"note": f"演示数据：{year}年放假安排尚未录入，暂按周一至周五上班计算"}
-                )
-
     def __init__(self, *, out: Any) -> None:
         self.out = out
         self.rng = random.Random(RANDOM_SEED)
@@ -547,7 +534,6 @@ class Seeder:
     def run(self) -> None:
         self._org()
         self._people()
-        self._calendar()
         self.session = CongressSession.objects.create(
             name=DEMO_SESSION_NAME,
             code=DEMO_SESSION_CODE,

@@ -205,6 +205,9 @@ PAGES = [
     Page("tasks", _none, "dave", ()),
     Page("home", _none, "dave", ()),
     Page("history_check", _none, "auditor", (("committee", 403), ("office", 403), ("alice", 403))),
+    # The holiday schedules (节假日安排): the union office's (and admins').
+    Page("calendar_years", _none, "office", (("committee", 403), ("alice", 403), ("auditor", 403))),
+    Page("calendar_year", lambda w: [2027], "office", (("committee", 403), ("handler", 403), ("dave", 403))),
     # Welfare requests: a member's own, the chair's review queue, the union office's queue
     # (auditors read it too); a request is seen only by those concerned, others get a 404.
     Page("welfare:mine", _none, "dave", (("office", 403), ("committee", 403), ("auditor", 403))),

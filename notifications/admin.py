@@ -75,7 +75,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "sent_at",
     )
     list_filter = (ProblemFilter, "status", "channel", "digest")
-    search_fields = ("notification__title", "notification__recipient__username", "last_error")
+    # A recipient who got an e-mail twice quotes its Message-ID: searchable, to find the row.
+    search_fields = ("notification__title", "notification__recipient__username", "last_error", "message_id")
     list_select_related = ("notification__recipient",)
     date_hierarchy = "created_at"
     actions = ["retry"]
@@ -88,6 +89,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "last_error",
         "webhook",
+        "leased_until",
+        "message_id",
         "created_at",
         "sent_at",
     )

@@ -2,7 +2,13 @@
 
 Each sender either returns (the platform accepted the message), raises ``Skip``
 (there is nobody or nothing to send to: not an error, not retried) or raises
-``SendError`` with a reason an admin can read (retried with backoff)."""
+``SendError`` with a reason an admin can read (retried with backoff).
+
+A delivery may be sent more than once (its worker died after the platform took the
+message and before the row was marked sent), so every e-mail carries the delivery's
+fixed Message-ID. The group robots' webhooks take no such key: WeCom's
+``cgi-bin/webhook/send`` and DingTalk's ``robot/send`` accept only the message itself
+and post every request, so a robot's group may see such a message twice."""
 
 from __future__ import annotations
 
@@ -36,9 +42,9 @@ class WebhookError(SendError):
     """A group robot failed; its channel is marked failing with this reason."""
 
 
-def send(channel: str, message: Message, user: Any, webhook: WebhookChannel | None) -> None:
+def send(channel: str, message: Message, user: Any, webhook: WebhookChannel | None, *, message_id: str = "") -> None:
     if channel == Channel.EMAIL:
-        send_email(message, user)
+        send_email(message, user, message_id=message_id)
     elif channel in (Channel.WECOM, Channel.DINGTALK):
         if webhook is None:
             raise Skip(_("未配置%(channel)s群机器人。") % {"channel": Channel(channel).label})
@@ -50,10 +56,13 @@ def send(channel: str, message: Message, user: Any, webhook: WebhookChannel | No
 # E-mail -------------------------------------------------------------------------------
 
 
-def send_email(message: Message, user: Any) -> None:
+def send_email(message: Message, user: Any, *, message_id: str = "") -> None:
+    """``message_id`` (``<...@host>``) replaces the one Django would make up for each attempt:
+    the same delivery sent twice must be recognisable as one message."""
     if not (user.email or "").strip():
         raise Skip(_("该用户没有电子邮件地址。"))
-    EmailMessage(subject=message.subject, body=message.text, to=[user.email]).send()
+    headers = {"Message-ID": message_id} if message_id else None
+    EmailMessage(subject=message.subject, body=message.text, to=[user.email], headers=headers).send()
 
 
 # Group robots ---------------------------------------------------------------------------

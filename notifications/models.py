@@ -182,7 +182,13 @@ class Delivery(models.Model):
 
     ``next_attempt_at`` is set exactly while there is something to do: the re-dispatch
     sweep sends every row whose time has come. A row waiting for the daily digest has
-    none until the digest releases it."""
+    none until the digest releases it.
+
+    ``leased_until`` is set while a worker is sending the row: until then nobody else
+    sends it (a worker that dies mid-send holds it that long, then the sweep takes it
+    back). ``message_id`` is fixed on the first attempt and sent with every later one,
+    so a message that did go out before its worker died arrives again under the same
+    Message-ID and the recipient's mail system can drop the copy."""
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("通知")
@@ -200,6 +206,18 @@ class Delivery(models.Model):
         blank=True,
         related_name="deliveries",
         verbose_name=_("群机器人"),
+    )
+    leased_until = models.DateTimeField(
+        _("发送租约到期"),
+        null=True,
+        blank=True,
+        help_text=_("正在发送：到此时间之前不会有其他进程发送这条消息。"),
+    )
+    message_id = models.CharField(
+        _("邮件标识（Message-ID）"),
+        max_length=255,
+        blank=True,
+        help_text=_("首次发送时确定，重发时不变；收件方可据此识别重复的邮件。"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)

@@ -25,6 +25,11 @@ DEBUG = env("DEBUG")
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-key-for-laptops-only")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The key of the history chain's HMAC (workflow.history), its own secret rather than SECRET_KEY:
+# rotating SECRET_KEY must not break every history row. Unset, a laptop uses the development
+# key in workflow.history; `check --deploy` is an error then when DEBUG is off. Set it before the
+# site records any history, and never change it: rows and seals keyed with another key fail the check.
+HISTORY_HMAC_KEY = env.str("HISTORY_HMAC_KEY", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,6 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    # Triggers that make the history tables append-only in PostgreSQL (workflow.models).
+    "pgtrigger",
     "viewflow",
     "viewflow.workflow",
     "org",
@@ -51,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL characters in a query string: refused before any view (config/inputs.py).
+    "config.inputs.InputGuardMiddleware",
     # Our own static files (CSS, Swagger UI) in every mode, never from a CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -137,7 +146,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.inputs.StrictJSONParser"],
+    "DEFAULT_METADATA_CLASS": "config.api.Metadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "教代会提案与工会福利工作流 API",
@@ -182,6 +192,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 60.0},
     # Nightly history chain check; auditors read the result (and can run one) on /audit/history/.
     "check-history-chains": {"task": "workflow.tasks.check_history_chains", "schedule": crontab(hour=2, minute=30)},
+    # Just after midnight, seal the day that ended (workflow.history.chain_seal_day), before the check.
+    "seal-history-chains": {"task": "workflow.tasks.seal_history_chains", "schedule": crontab(hour=0, minute=20)},
     # From 1 November: is next year's holiday schedule in? (workflow.calendar_years)
     "warn-missing-holiday-year": {
         "task": "workflow.tasks.warn_missing_holiday_year",

@@ -27,6 +27,10 @@ class Choice:
 
 NOTHING = Choice(channels=(), digest=False)
 
+# Kinds of event that go out through these channels at once, whatever the recipient chose and
+# never held for the digest: a broken history chain (workflow.history, kind "history").
+MANDATORY_CHANNELS: dict[str, tuple[str, ...]] = {"history": (Channel.EMAIL.value,)}
+
 
 def event_kind(event: str) -> str:
     """``proposal.accept`` -> ``proposal``; kinds we do not know fall under ``*``."""
@@ -53,6 +57,9 @@ def choices_for(*, user_ids: Iterable[int], kind: str) -> dict[int | None, Choic
         best[row.user_id] = (rank, Choice(_normalised(row.channels or []), row.digest))
     out: dict[int | None, Choice] = {uid: choice for uid, (_rank, choice) in best.items()}
     out.setdefault(None, NOTHING)
+    forced = MANDATORY_CHANNELS.get(kind)
+    if forced:
+        out = {uid: Choice(_normalised((*c.channels, *forced)), digest=False) for uid, c in out.items()}
     return out
 
 

@@ -45,6 +45,7 @@ EVENT_TITLES = {
     "reminder.escalate_office": gettext_noop("督办：{item} 逾期未办，已报校工会和提案工作委员会"),
     "reminder.due_moved": gettext_noop("{item} 的期限已按新录入的放假安排重新计算"),
     "calendar.year_missing": gettext_noop("{item}尚未录入：跨年的办理期限暂按预估计算，请及时录入"),
+    "history.chain_broken": gettext_noop("流转记录校验发现记录链断裂，请立即核查（{item}）"),
 }
 
 

@@ -23,7 +23,7 @@ from org.models import Delegation, Profile
 from proposals.models import Assignment, Attachment, Proposal
 from proposals.services import proposal_cosign, proposal_invite
 from tests.factories import draft, make_user
-from workflow.history import chain_check_request, chain_check_run
+from workflow.history import chain_check_request, chain_check_run, chain_seal_day
 from workflow.models import CalendarNotice, ClosedDay, Deadline, EnteredYear, HistoryEntry, MakeUpWorkday, Reminder
 from workflow.services import transition
 
@@ -109,6 +109,7 @@ def world(more_people, session, category, departments, settings, tmp_path):
     deadline = Deadline.objects.order_by("pk").first()
     Reminder.objects.create(deadline=deadline, rule="due", due=deadline.due, fired_at=deadline.due)
     chain_check_run(check=chain_check_request(user=more_people["handler"]))
+    chain_seal_day()  # a ChainSeal row: yesterday's, sealed tonight
     EnteredYear.objects.create(year=2030, note="国务院办公厅关于2030年部分节假日安排的通知")
     CalendarNotice.objects.create(year=2031, sent_on=datetime.date(2030, 11, 1))
     # Grants normally go to department groups; one to a user, so that table has a row too.

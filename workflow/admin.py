@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from .models import (
     CalendarNotice,
     ChainCheck,
+    ChainSeal,
     ClosedDay,
     Deadline,
     EnteredYear,
@@ -58,6 +59,7 @@ class HistoryEntryAdmin(ReadOnlyAdmin):
         "payload_digest",
         "prev_hash",
         "hash",
+        "scheme",
     )
     readonly_fields = fields
 
@@ -146,4 +148,15 @@ class ChainCheckAdmin(ReadOnlyAdmin):
         "break_count",
         "breaks",
     )
+    readonly_fields = fields
+
+
+@admin.register(ChainSeal)
+class ChainSealAdmin(ReadOnlyAdmin):
+    """The nightly seals of the history (workflow.history.chain_seal_day); published on
+    /audit/history/ and recomputed by every check, so nobody edits them."""
+
+    list_display = ("date", "rows", "digest", "sealed_at")
+    date_hierarchy = "date"
+    fields = ("date", "since", "until", "rows", "digest", "sealed_at")
     readonly_fields = fields

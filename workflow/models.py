@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -30,9 +31,25 @@ class HistoryQuerySet(models.QuerySet):
         return self.filter(content_type=ct, object_id=item.pk)
 
 
+class HashScheme(models.TextChoices):
+    """How a history row's `hash` was computed (workflow.history.entry_hash)."""
+
+    # Plain sha256, before the chain was keyed: anyone could recompute it. Only rows that were
+    # already in the database when migration 0008 added the marker carry it.
+    SHA256 = "sha256", _("SHA-256（未加密钥，旧记录）")
+    # HMAC-SHA256 with settings.HISTORY_HMAC_KEY: every row written since.
+    HMAC_SHA256 = "hmac-sha256", _("HMAC-SHA256")
+
+
 class HistoryEntry(models.Model):
     """One row per transition or audited action. Each row carries the hash of
-    the previous row of the same item, so an edited or removed row breaks the chain."""
+    the previous row of the same item, so an edited or removed row breaks the chain.
+
+    On PostgreSQL the table is append-only in the database too: a trigger refuses every
+    UPDATE and DELETE, whoever sends it (raw SQL, another program, psql). It does not stop
+    TRUNCATE (the test suite's flush needs it), nor the table's owner, who can drop the
+    trigger or set `pgtrigger.ignore`; that is what the keyed hash and the seals
+    (ChainSeal) are for."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -51,6 +68,8 @@ class HistoryEntry(models.Model):
     payload_digest = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, unique=True)
+    # New rows are always keyed; migration 0008 marks the rows it found as SHA256 without touching them.
+    scheme = models.CharField(_("哈希算法"), max_length=16, choices=HashScheme.choices, default=HashScheme.HMAC_SHA256)
 
     objects = HistoryQuerySet.as_manager()
 
@@ -62,6 +81,9 @@ class HistoryEntry(models.Model):
             models.UniqueConstraint(fields=["content_type", "object_id", "seq"], name="history_one_row_per_seq"),
         ]
         indexes = [models.Index(fields=["at"])]
+        triggers = [
+            pgtrigger.Protect(name="history_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} #{self.object_id}.{self.seq}"
@@ -75,9 +97,44 @@ class HistoryEntry(models.Model):
         raise AppendOnlyError("history rows are never deleted")
 
 
+# The head may only ever name the newest row of its own chain, and move forward. The check
+# reads the history table, which a trigger's WHEN condition cannot, hence a function.
+HISTORY_HEAD_FORWARD_ONLY = """
+    IF TG_OP = 'UPDATE' AND (
+        NEW.id <> OLD.id
+        OR NEW.content_type_id <> OLD.content_type_id
+        OR NEW.object_id <> OLD.object_id
+        OR NEW.seq <= OLD.seq
+    ) THEN
+        RAISE EXCEPTION 'pgtrigger: a history head only moves forward along its own chain (% seq % -> %)',
+            TG_TABLE_NAME, OLD.seq, NEW.seq;
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM workflow_historyentry e
+        WHERE e.content_type_id = NEW.content_type_id AND e.object_id = NEW.object_id
+            AND e.seq = NEW.seq AND e.hash = NEW.hash
+    ) OR EXISTS (
+        SELECT 1 FROM workflow_historyentry e
+        WHERE e.content_type_id = NEW.content_type_id AND e.object_id = NEW.object_id AND e.seq > NEW.seq
+    ) THEN
+        RAISE EXCEPTION 'pgtrigger: a history head must name the newest row of its chain (% seq %)',
+            TG_TABLE_NAME, NEW.seq;
+    END IF;
+    RETURN NEW;
+"""
+
+
 class HistoryHead(models.Model):
     """The newest row of each item's chain. Without it, deleting the last rows of a
-    chain would leave a shorter chain that still verifies."""
+    chain would leave a shorter chain that still verifies.
+
+    `history.record` moves it forward after each appended row, so it cannot be simply
+    read-only. On PostgreSQL two triggers make that the only change it accepts:
+    DELETE is refused; an INSERT or UPDATE must name an existing history row of the same
+    item (same seq and hash) with no newer row after it, and an UPDATE must keep the item
+    and raise the seq. So the head can only follow rows that were appended (which their own
+    trigger keeps unchanged); it can never be moved back to hide the newest rows, nor point
+    at a hash that no row has."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -88,6 +145,15 @@ class HistoryHead(models.Model):
         verbose_name = _("流转记录链尾")
         verbose_name_plural = _("流转记录链尾")
         constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="one_head_per_item")]
+        triggers = [
+            pgtrigger.Protect(name="history_head_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="history_head_forward_only",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=HISTORY_HEAD_FORWARD_ONLY,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id}@{self.seq}"
@@ -298,10 +364,23 @@ class ChainCheck(models.Model):
     def __str__(self) -> str:
         return f"{self.requested_at:%Y-%m-%d %H:%M} ({self.break_count})"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("history_check")
+
     @property
     def ok(self) -> bool | None:
         """True when finished without a break, False when broken, None while running."""
         return None if self.finished_at is None else self.break_count == 0
+
+    def notification_body(self, event: str) -> str | None:
+        """The alert's body (notifications.texts.event_body): where the first break is."""
+        from .history import break_text
+
+        if event != "history.chain_broken" or not self.breaks:
+            return None
+        return break_text(self.breaks[0], self.break_count)
 
 
 class CalendarNotice(models.Model):
@@ -324,3 +403,36 @@ class CalendarNotice(models.Model):
         from django.urls import reverse
 
         return reverse("calendar_years")
+
+
+class ChainSeal(models.Model):
+    """The state of the whole history at the end of one day, published to the auditors
+    (/audit/history/): an HMAC (settings.HISTORY_HMAC_KEY) over every history row written since
+    the previous seal, and over the previous seal's digest. Written each night by the beat task
+    `workflow.tasks.seal_history_chains` (workflow.history.chain_seal_day); every check recomputes
+    them all. A rewrite of an old row, even by someone who has the key and reseals the chain,
+    changes the digest of the day the row was sealed in; someone who also rewrites the seals
+    changes every later digest, which the auditors hold copies of."""
+
+    date = models.DateField(_("日期"), unique=True)
+    since = models.DateTimeField(_("起始时间"), null=True, blank=True)  # the previous seal's `until`; None: the first
+    until = models.DateTimeField(_("截止时间"))
+    rows = models.PositiveBigIntegerField(_("记录数"))
+    digest = models.CharField(_("封存值"), max_length=64)
+    sealed_at = models.DateTimeField(_("封存时间"))
+
+    class Meta:
+        verbose_name = _("记录链封存值")
+        verbose_name_plural = _("记录链封存值")
+        ordering = ["-date"]
+        triggers = [
+            pgtrigger.Protect(name="chain_seal_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return self.date.isoformat()
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return f"{reverse('history_check')}#seal-{self.date.isoformat()}"

@@ -37,6 +37,16 @@ def check_history_chains(check_id: int | None = None) -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def seal_history_chains() -> dict[str, int] | None:
+    """Nightly, just after midnight: seal the day that ended (workflow.history.chain_seal_day);
+    a redelivered run finds the day sealed and does nothing."""
+    from .history import chain_seal_day
+
+    seal = chain_seal_day()
+    return None if seal is None else {"rows": seal.rows}
+
+
+@shared_task(acks_late=True)
 def warn_missing_holiday_year() -> bool:
     """Daily: from 1 November, tell the union office when next year's holiday schedule is
     missing (once, then weekly; workflow.calendar_years)."""

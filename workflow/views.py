@@ -1,6 +1,7 @@
 """The history chain check page (流转记录校验): auditors see every check's result and where a
 chain broke, and can run one now. The check runs in Celery (`check_history_chains`), since it
-reads every history row; beat also runs it nightly."""
+reads every history row; beat also runs it nightly. The page also publishes the nightly seals
+(ChainSeal), for auditors to keep a copy of and compare with later."""
 
 from __future__ import annotations
 
@@ -14,26 +15,16 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from config.auth import login_required
 
 from . import policy
-from .history import chain_check_request
-from .models import ChainCheck
+from .history import BREAK_LABELS, chain_check_request
+from .models import ChainCheck, ChainSeal
 
-BREAK_LABELS = {
-    "missing_row": gettext_lazy("缺少前一条记录（记录被删除）"),
-    "prev_hash": gettext_lazy("与前一条记录的哈希不符（前一条被改动或删除）"),
-    "payload": gettext_lazy("记录内容与其摘要不符（内容被改动）"),
-    "hash": gettext_lazy("记录与其哈希不符（记录被改动）"),
-    "no_head": gettext_lazy("该事项的记录链没有链头"),
-    "head": gettext_lazy("记录链未止于链头（最新的记录被删除）"),
-    "all_missing": gettext_lazy("该事项的全部流转记录均已丢失"),
-    "other": gettext_lazy("记录链断裂"),
-}
 SHOWN_BREAKS = 100
 SHOWN_CHECKS = 20
+SHOWN_SEALS = 31
 
 
 def _breaks(check: ChainCheck | None) -> list[dict[str, Any]]:
@@ -60,6 +51,7 @@ def _breaks(check: ChainCheck | None) -> list[dict[str, Any]]:
                 "item": item,
                 "url": item.get_absolute_url() if item is not None and hasattr(item, "get_absolute_url") else "",
                 "label": BREAK_LABELS.get(b["code"], BREAK_LABELS["other"]),
+                "is_seal": ct.model_class() is ChainSeal,
             }
         )
     return shown
@@ -85,6 +77,7 @@ def history_check(request: HttpRequest) -> HttpResponse:
         "more_breaks": max(0, (latest.break_count if latest else 0) - SHOWN_BREAKS),
         "running": any(c.finished_at is None for c in checks),
         "can_run": policy.allows(ChainCheck(), "run", request.user, state=""),
+        "seals": list(ChainSeal.objects.order_by("-date")[:SHOWN_SEALS]),
     }
     return render(request, "workflow/history_check.html", context)
 

@@ -12,16 +12,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from workflow.errors import DomainError, InvalidPayload
+
+from .inputs import BadInput
 
 NON_FIELD = "non_field_errors"
 
@@ -61,6 +65,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         fields = {(NON_FIELD if k == "__all__" else k): [str(m) for m in v] for k, v in exc.fields.items()}
         return Response(error_body(exc.code, exc.message, fields), status=exc.status)
+    if isinstance(exc, DataError):
+        # A value no column can hold that got past the checks of config/inputs.py.
+        set_rollback()
+        return Response(error_body("invalid_value", _("请求中的某个值无法保存，请检查。")), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -70,12 +78,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None  # not an API error: let Django answer 500 and log it
     assert isinstance(exc, exceptions.APIException)
-    code = next((c for cls, c in _CODES if isinstance(exc, cls)), None) or str(exc.default_code)
+    code = str(exc.default_code) if isinstance(exc, BadInput) else None
+    code = code or next((c for cls, c in _CODES if isinstance(exc, cls)), None) or str(exc.default_code)
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         general = fields.get(NON_FIELD)
         message = general[0] if general else InvalidPayload.default_message
         response.data = error_body(code, message, fields)
+    elif isinstance(exc, BadInput):
+        response.data = error_body(code, exc.detail)
     elif isinstance(exc, exceptions.ParseError):
         # DRF's detail quotes the parser's English error; the client needs only to know the body is bad.
         response.data = error_body(code, _("请求体不是有效的 JSON。"))
@@ -145,6 +156,20 @@ def parse_body(serializer_class: type[serializers.Serializer], data: Any, **cont
 def reject_body(data: Any) -> None:
     """For actions that take no body: any field is an unknown field."""
     reject_unknown_fields(body_dict(data), ())
+
+
+class Metadata(SimpleMetadata):
+    """OPTIONS answers what the endpoint is and what it parses; the fields of each method are
+    in the OpenAPI schema. (DRF's default would build the PUT form from `get_object()`, which an
+    action without a primary key, like notifications/preferences/, does not have.)"""
+
+    def determine_metadata(self, request: Any, view: Any) -> dict[str, Any]:
+        data = super().determine_metadata(request, view)
+        data.pop("actions", None)
+        return data
+
+    def determine_actions(self, request: Any, view: Any) -> dict[str, Any]:
+        return {}
 
 
 class Pagination(PageNumberPagination):

@@ -11,3 +11,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("config.page_urls")),
 ]
+
+handler400 = "config.inputs.bad_request_page"

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ErrorSerializer, Pagination, parse_body, reject_body
+from config.inputs import BoundedFilterSet
 from workflow import policy
 from workflow.errors import InvalidPayload
 from workflow.models import HistoryEntry
@@ -81,12 +82,14 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def create(self, request: Request) -> Response:
+        policy.check(CongressSession(), "create", request.user, state="")  # who, before what they sent
         data = parse_body(s.SessionWriteSerializer, request.data)
         session = session_create(user=request.user, data=data)
         return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
+        policy.check(session, "edit", request.user, state="")
         data = parse_body(s.SessionWriteSerializer, request.data)
         session = session_update(session=session, user=request.user, data=data)
         return Response(s.SessionSerializer(session).data)
@@ -102,7 +105,7 @@ class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # Proposals -------------------------------------------------------------------------
 
 
-class ProposalFilter(django_filters.FilterSet):
+class ProposalFilter(BoundedFilterSet):
     status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
     session = django_filters.NumberFilter(field_name="session_id")
     category = django_filters.CharFilter(method="filter_category", label="类别 id 或名称")
@@ -252,7 +255,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 # Assignments -----------------------------------------------------------------------
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(BoundedFilterSet):
     status = django_filters.ChoiceFilter(choices=AssignmentStatus.choices)
     department = django_filters.NumberFilter(field_name="department_id")
     proposal = django_filters.NumberFilter(field_name="proposal_id")

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.inputs import AwareDateTimeField
 from workflow.services import available_transitions
 
 from .models import (
@@ -58,19 +58,6 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an explicit offset: a bare local time is ambiguous for clients elsewhere."""
-
-    default_error_messages = {"naive": _("请使用带时区偏移的 ISO 8601 时间，例如 2025-03-01T09:00:00+08:00。")}
-
-    def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            parsed = parse_datetime(value.strip())
-            if parsed is not None and timezone.is_naive(parsed):
-                self.fail("naive")
-        return super().to_internal_value(value)
-
-
 class SessionSerializer(serializers.ModelSerializer):
     collection_opens = AwareDateTimeField()
     collection_closes = AwareDateTimeField()
@@ -91,11 +78,19 @@ class SessionWriteSerializer(serializers.Serializer):
     cosign_threshold = serializers.IntegerField(required=False)
 
 
+def answer_class_field() -> serializers.ChoiceField:
+    # "" until the department answers: part of the documented enum, so a client can rely on it.
+    return serializers.ChoiceField(
+        choices=AnswerClass.choices, allow_blank=True, read_only=True, help_text="A/B/C/D；尚未答复时为空字符串"
+    )
+
+
 class AssignmentRowSerializer(serializers.ModelSerializer):
     """An assignment as listed inside its proposal."""
 
     department = RefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=AssignmentStatus.choices, read_only=True)
+    answer_class = answer_class_field()
 
     class Meta:
         model = Assignment
@@ -188,6 +183,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     proposal = ProposalRefSerializer(read_only=True)
     department = RefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=AssignmentStatus.choices, read_only=True)
+    answer_class = answer_class_field()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     days_overdue = serializers.SerializerMethodField(
         help_text="逾期工作日数（尚未到期时为负数，即剩余工作日）；已办结或无期限时为 null"

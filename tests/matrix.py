@@ -16,7 +16,9 @@ lets it start from, then one outcome per persona:
   code given in ``RULE_CODES``.
 
 Every (transition, state) pair that has no line is not available from that
-state: every persona gets 409 ``transition_not_allowed``.
+state: a persona who may run it from another state gets 409
+``transition_not_allowed``; every other persona gets 403 (permission is checked
+before state, so the refusal says nothing about the item's state).
 
 Where DOMAIN.md leaves room, the reading taken is:
 
@@ -188,7 +190,18 @@ _GRIDS = {PROPOSAL: _parse(_PROPOSAL_GRID, PROPOSAL), ASSIGNMENT: _parse(_ASSIGN
 def expected(kind: str, state: str, name: str, persona: str) -> Outcome:
     """What the domain says happens when ``persona`` tries ``name`` on a ``kind`` in ``state``."""
     row = _GRIDS[kind].get((name, state))
-    return UNAVAILABLE if row is None else row[persona]
+    if row is not None:
+        return row[persona]
+    # Not available from this state: that is news only to someone who may run it elsewhere;
+    # anyone else is refused for who they are (permission before state).
+    may_elsewhere = any(
+        outcome.allowed or outcome.status == 409
+        for (other, _), outcomes in _GRIDS[kind].items()
+        if other == name
+        for who, outcome in outcomes.items()
+        if who == persona
+    )
+    return UNAVAILABLE if may_elsewhere else FORBIDDEN
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ErrorSerializer, Pagination, parse_body, reject_unknown_fields
+from config.inputs import BoundedFilterSet
 from proposals.serializers import HistoryEntrySerializer
 from workflow import policy
 from workflow.errors import InvalidPayload, NotVisible
@@ -51,7 +52,7 @@ from .services import welfare_request_file
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
 
 
-class WelfareRequestFilter(django_filters.FilterSet):
+class WelfareRequestFilter(BoundedFilterSet):
     kind = django_filters.ChoiceFilter(choices=WelfareKind.choices)
     status = django_filters.ChoiceFilter(choices=WelfareStatus.choices)
     unit = django_filters.NumberFilter(field_name="unit_id", label="所在单位 id")
@@ -261,7 +262,7 @@ class CanReadAccessLog(BasePermission):
         return policy.allows(SensitiveAccess(), "view", request.user, state="")
 
 
-class SensitiveAccessFilter(django_filters.FilterSet):
+class SensitiveAccessFilter(BoundedFilterSet):
     request = django_filters.NumberFilter(field_name="request_id", label="福利申请 id")
     user = django_filters.NumberFilter(field_name="user_id", label="查看人的用户 id")
     channel = django_filters.ChoiceFilter(choices=AccessChannel.choices)

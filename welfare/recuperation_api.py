@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ErrorSerializer, Pagination, parse_body
+from config.inputs import BoundedFilterSet
 from workflow import policy
 
 from . import recuperation as r
@@ -36,7 +37,7 @@ class PolicyPermission(BasePermission):
         return policy.allows(WelfareRequest(), action, request.user, state="")
 
 
-class YearFilter(django_filters.FilterSet):
+class YearFilter(BoundedFilterSet):
     year = django_filters.NumberFilter(field_name="year", label="年度")
 
 

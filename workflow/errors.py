@@ -38,6 +38,14 @@ class NotVisible(DomainError):
     default_message = _("未找到该事项。")
 
 
+class UnknownAction(DomainError):
+    """An action name the item kind does not have (or only the engine may run): nothing to find."""
+
+    status = 404
+    code = "unknown_transition"
+    default_message = _("没有这个操作。")
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -172,17 +172,20 @@ def _holds(user: Any, perm: str, item: models.Model) -> bool:
 
 
 def check(item: models.Model, action: str, user: Any, *, state: str | None = None) -> None:
-    """Raise TransitionNotAllowed (409) if no row allows the action in the item's
-    state, NotPermitted (403) if rows exist but none fits the user."""
+    """Permission first, then state: raise NotPermitted (403) if no row of this action fits
+    the user in any state, TransitionNotAllowed (409) if some do but none in the item's state.
+    So someone who may never do it learns nothing about the item's state."""
     state = getattr(item, "status", "") if state is None else state
-    rows = [r for r in _BY_KEY.get((kind_of(item), action), []) if state in r.states or ANY_STATE in r.states]
-    if not rows:
-        raise TransitionNotAllowed()
     roles = user_roles(user)
-    for r in rows:
-        if r.roles & roles and (not r.object_perm or _holds(user, r.object_perm, item)):
-            return
-    raise NotPermitted()
+    mine = [
+        r
+        for r in _BY_KEY.get((kind_of(item), action), [])
+        if r.roles & roles and (not r.object_perm or _holds(user, r.object_perm, item))
+    ]
+    if not mine:
+        raise NotPermitted()
+    if not any(state in r.states or ANY_STATE in r.states for r in mine):
+        raise TransitionNotAllowed()
 
 
 def allows(item: models.Model, action: str, user: Any, *, state: str | None = None) -> bool:

@@ -19,7 +19,7 @@ from django_fsm import can_proceed, has_transition_perm
 from notifications.services import notify
 
 from . import deadlines, flowlink, history, policy
-from .errors import Conflict, InvalidPayload, NotPermitted, TransitionNotAllowed
+from .errors import Conflict, InvalidPayload, NotPermitted, TransitionNotAllowed, UnknownAction
 from .fsm import WorkflowItem
 
 
@@ -50,11 +50,12 @@ def transition(item: WorkflowItem, name: str, user: Any, *, _internal: bool = Fa
         locked = type(item).objects.select_for_update().get(pk=item.pk)
         meth = locked.transition_method(name)
         if meth is None or (name in locked.internal_transitions and not _internal):
-            raise TransitionNotAllowed(code="unknown_transition")
-        if not can_proceed(meth, check_conditions=False):
-            raise TransitionNotAllowed()
+            raise UnknownAction()
+        # Permission before state (policy.check says which), then the FSM's own source states.
         if not _internal:
             policy.check(locked, name, user)
+        if not can_proceed(meth, check_conditions=False):
+            raise TransitionNotAllowed()
         cleaned = validate_payload(locked, name, user, payload)
         failing = _failing_condition(meth, locked)
         if failing is not None:

@@ -155,8 +155,8 @@ def test_it_answers_409_to_a_transition_not_available_in_this_state(api, submitt
 
 def test_it_answers_409_to_an_unknown_or_internal_transition(api, submitted):
     p = submitted()
-    assert_error(post(api("committee"), f"/proposals/{p.pk}/transitions/explode/"), 409, "unknown_transition")
-    assert_error(post(api("committee"), f"/proposals/{p.pk}/transitions/receive_answer/"), 409, "unknown_transition")
+    assert_error(post(api("committee"), f"/proposals/{p.pk}/transitions/explode/"), 404, "unknown_transition")
+    assert_error(post(api("committee"), f"/proposals/{p.pk}/transitions/receive_answer/"), 404, "unknown_transition")
 
 
 def test_it_answers_409_to_editing_a_submitted_proposal(api, submitted):

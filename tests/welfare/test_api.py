@@ -214,8 +214,8 @@ def test_a_transition_from_the_wrong_state_is_a_409_with_its_code(client_for, wp
     assert_error(run(client_for("office"), pk, "close"), 409, "transition_not_allowed")
     assert_error(run(client_for("office"), pk, "assign", {"handler": wp["office2"].pk}), 409, "transition_not_allowed")
     assert_error(run(client_for("dave"), pk, "submit"), 409, "transition_not_allowed")
-    assert_error(run(client_for("office"), pk, "explode"), 409, "unknown_transition")
-    assert_error(run(client_for("office"), pk, "view_sensitive"), 409, "unknown_transition")
+    assert_error(run(client_for("office"), pk, "explode"), 404, "unknown_transition")
+    assert_error(run(client_for("office"), pk, "view_sensitive"), 404, "unknown_transition")
 
 
 def test_a_transitions_field_errors_are_400s(client_for, wp, file_request):

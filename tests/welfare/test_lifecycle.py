@@ -9,7 +9,7 @@ from notifications.models import Notification
 from tests.factories import fresh
 from welfare.models import WelfareRequest
 from welfare.services import welfare_request_file
-from workflow.errors import Conflict, InvalidPayload, NotPermitted, TransitionNotAllowed
+from workflow.errors import InvalidPayload, NotPermitted, TransitionNotAllowed, UnknownAction
 from workflow.models import HistoryEntry
 from workflow.services import available_transitions, transition
 
@@ -219,6 +219,6 @@ def test_only_a_union_office_worker_can_be_the_handler(wp, file_request):
 
 
 def test_a_transition_not_of_this_kind_is_unknown(wp, file_request):
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(UnknownAction) as err:
         transition(file_request(), "feedback", fresh(wp["dave"]))
-    assert err.value.code == "unknown_transition"
+    assert (err.value.status, err.value.code) == (404, "unknown_transition")

@@ -51,7 +51,7 @@ class VisitReason(models.TextChoices):
 
 class WelfareStatus(models.TextChoices):
     # A request is filed and submitted in one transaction (welfare.services.welfare_request_file),
-    # so `draft` is only ever seen inside it; DOMAIN.md's lifecycle starts at `submitted`.
+    # so `draft` is only ever seen inside it; the lifecycle people see starts at `submitted`.
     DRAFT = "draft", _("填写中")
     SUBMITTED = "submitted", _("待分工会审核")
     REVIEWED = "reviewed", _("待校工会分派")
@@ -112,7 +112,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     WelfareKind.OTHER: (),
 }
 ALL_KIND_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for fs in KIND_FIELDS.values() for f in fs))
-# The fields only some roles may read (ARCHITECTURE.md masks them as *** for the others).
+# The fields only some roles may read (shown as *** to the others).
 SENSITIVE_FIELDS: tuple[str, ...] = ("diagnosis", "income", "id_number")
 
 _YEAR = [MinValueValidator(1950), MaxValueValidator(2100)]

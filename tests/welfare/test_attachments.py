@@ -143,7 +143,7 @@ def test_files_are_attached_until_the_answer_and_not_once_closed_rejected_or_wit
 
 # Downloads: who opens a certificate ------------------------------------------------------
 # persona -> status of /welfare/attachments/<id>/ for dave's certificate. Written from
-# DOMAIN.md: those concerned open it; auditors and admins only with the explicit grant.
+# Who opens a confidential file: those concerned; auditors and admins only with the explicit grant.
 DOWNLOADS = {
     "dave": 200,  # the applicant
     "chair": 200,  # the sub-union chair of dave's unit

@@ -46,7 +46,7 @@ class CongressSession(models.Model):
     collection_opens = models.DateTimeField(_("征集开始"))
     collection_closes = models.DateTimeField(_("征集截止"))
     cosign_threshold = models.PositiveSmallIntegerField(_("附议人数下限"), default=2)
-    # Deadline rules (DOMAIN.md defaults): triage and feedback in calendar days, the
+    # Deadline rules (the usual defaults): triage and feedback in calendar days, the
     # departments' answer in working days (工作日).
     triage_days = models.PositiveSmallIntegerField(_("审查期限（自然日）"), default=7)
     answer_days = models.PositiveSmallIntegerField(_("办理期限（工作日）"), default=30)

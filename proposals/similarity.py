@@ -1,7 +1,7 @@
 """Similar proposals within one congress session: the committee's duplicate finder.
 
 Finding duplicates among a session's 100-300 proposals is the committee's hardest
-manual job (see DOMAIN.md, "Triage"). This module ranks, for a proposal, the other
+manual job at triage. This module ranks, for a proposal, the other
 proposals of the same session by how much of their wording they share.
 
 Approach, and why:

@@ -1,4 +1,4 @@
-"""The permission table the domain expects, written out by hand from DOMAIN.md.
+"""The permission table the domain expects, written out by hand from the domain's rules.
 
 This module deliberately does not import ``workflow.policy``: it is the second,
 independent statement of who may do what, and the matrix tests check that the
@@ -20,7 +20,7 @@ state: a persona who may run it from another state gets 409
 ``transition_not_allowed``; every other persona gets 403 (permission is checked
 before state, so the refusal says nothing about the item's state).
 
-Where DOMAIN.md leaves room, the reading taken is:
+Where the domain's rules leave room, the reading taken is:
 
 - "A department signs for it or returns it": the department's people act for it,
   so its head may sign, return and answer like its handler; approving the lead's

@@ -42,7 +42,7 @@ BASE = "/api/v1"
 ENDPOINTS = {PROPOSAL: "proposals", ASSIGNMENT: "assignments"}
 NOT_FOUND = Outcome(False, 404, "not_found")
 
-# Who can see the matrix's subject in each state, from DOMAIN.md ("auditor reads
+# Who can see the matrix's subject in each state, from the domain's rules ("auditor reads
 # everything") and what proposals/selectors.py implements:
 #
 # - committee, union_office, auditor and admin see every proposal and assignment;

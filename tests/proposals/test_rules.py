@@ -1,4 +1,4 @@
-"""The proposal rules of DOMAIN.md at their edges, through the services a page or the API calls."""
+"""The proposal rules at their edges, through the services a page or the API calls."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The export leg of the privacy matrix: each persona x each sensitive field x the office queue
 as xlsx and the payout list (as xlsx, and its page and JSON): served unmasked, masked as ***,
 or refused; exactly one access-log row per request served unmasked, with the channel and the
-fields actually shown. Written out by hand from DOMAIN.md, like test_privacy.py."""
+fields actually shown. Written out by hand from the domain's privacy rules, like test_privacy.py."""
 
 from __future__ import annotations
 

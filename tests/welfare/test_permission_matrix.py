@@ -1,5 +1,5 @@
 """Every welfare transition from every state, for every persona, held against a table
-written out by hand from DOMAIN.md (not read from welfare/rules.py).
+written out by hand from the domain's rules (not read from welfare/rules.py).
 
 Each test builds one request in one state; every persona's attempt runs in a savepoint
 that is rolled back, so all of them see the same request.

@@ -1,6 +1,6 @@
 """The privacy matrix of the API: who reads each sensitive field unmasked, masked or not at
 all, in the list and the detail; every unmasked serve logged once per request; the log
-readable by auditors and admins only. Written out by hand from DOMAIN.md, not read from
+readable by auditors and admins only. Written out by hand from the domain's privacy rules, not read from
 welfare/rules.py."""
 
 from __future__ import annotations

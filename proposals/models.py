@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -583,6 +583,18 @@ class Assignment(CountedDue, WorkflowItem):
         self.extension_state = ExtensionState.REFUSED
 
     @property
+    def answer_released(self) -> bool:
+        """The answer (答复) goes out when the head approves the lead department's answer: the
+        proposal then moves to answered, and the co-departments' opinions go out with it. A
+        second round leaves the first round's answers out. Until then the text, the class and
+        the answer's attachments are the departments' working papers (selectors.AnswerReaders
+        says who reads them). `RELEASED_ANSWER` below says the same in SQL."""
+        if self.status not in (AS.ANSWERED, AS.APPROVED):
+            return False
+        proposal = self.proposal
+        return self.round < proposal.round or proposal.status in (S.ANSWERED, S.CLOSED)
+
+    @property
     def awaits_department(self) -> bool:
         """The department still owes something: signing for it, an answer, or (the lead) its
         head's approval. `OPEN_ASSIGNMENT` below says the same in SQL."""
@@ -626,6 +638,11 @@ class Assignment(CountedDue, WorkflowItem):
 
 # Assignment.awaits_department as a filter.
 OPEN_ASSIGNMENT = Q(status__in=[AS.ASSIGNED, AS.ACCEPTED]) | Q(status=AS.ANSWERED, role=AssignmentRole.LEAD)
+
+# Assignment.answer_released as a filter.
+RELEASED_ANSWER = Q(status__in=[AS.ANSWERED, AS.APPROVED]) & (
+    Q(round__lt=F("proposal__round")) | Q(proposal__status__in=[S.ANSWERED, S.CLOSED])
+)
 
 
 # viewflow processes: one per proposal, one child per assignment (the free wheel has no

@@ -21,6 +21,7 @@ from workflow.models import Deadline
 
 from .models import (
     OPEN_ASSIGNMENT,
+    RELEASED_ANSWER,
     Assignment,
     AssignmentRole,
     AssignmentStatus,
@@ -67,15 +68,62 @@ def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
     return qs.none()
 
 
+class AnswerReaders:
+    """Who reads a department's answer (its text, its class, its attachments). Once released
+    (Assignment.answer_released) everyone who sees the proposal does. Before that only the
+    department itself, for a co-department's opinion also the round's lead department (it
+    drafts the official answer from the opinions), and those who see every proposal
+    (SEES_EVERYTHING: the committee, the union office, auditors, admins). Not the proposer,
+    not other delegates, not the other departments."""
+
+    def __init__(self, user: Any):
+        roles = user_roles(user)
+        self.everything = bool(roles & SEES_EVERYTHING)
+        self.department_id = _department_id(user) if roles & set(DEPT) else None
+
+    def __call__(self, assignment: Assignment, siblings: list[Assignment] | None = None) -> bool:
+        """``siblings``: the proposal's assignments when already loaded (a page of them)."""
+        if self.everything or assignment.answer_released:
+            return True
+        if self.department_id is None:
+            return False
+        if assignment.department_id == self.department_id:
+            return True
+        if assignment.role != AssignmentRole.CO:
+            return False
+        if siblings is None:
+            siblings = list(assignment.proposal.assignments.all())
+        return any(
+            s.role == AssignmentRole.LEAD
+            and s.round == assignment.round
+            and s.status != AssignmentStatus.RETURNED
+            and s.department_id == self.department_id
+            for s in siblings
+        )
+
+    def queryset(self) -> QuerySet[Assignment]:
+        """The same decision as a filter: the assignments whose answer this user reads."""
+        if self.everything:
+            return Assignment.objects.all()
+        readable = RELEASED_ANSWER
+        if self.department_id is not None:
+            leads = Assignment.objects.filter(
+                proposal_id=OuterRef("proposal_id"),
+                round=OuterRef("round"),
+                role=AssignmentRole.LEAD,
+                department_id=self.department_id,
+            ).exclude(status=AssignmentStatus.RETURNED)
+            readable = readable | Q(department_id=self.department_id) | Q(role=AssignmentRole.CO, lead_is_mine=True)
+            return Assignment.objects.annotate(lead_is_mine=Exists(leads)).filter(readable)
+        return Assignment.objects.filter(readable)
+
+
 def attachments_visible_to(user: Any) -> QuerySet[Attachment]:
-    """A proposal's own attachments go with the proposal. An answer's attachments are the
-    department's working papers until it answers: before that only those who see the
-    assignment (its department, the committee, the union office, auditors) see them; once
-    answered, everyone who sees the proposal (and so the answer's text) sees them too."""
+    """A proposal's own attachments go with the proposal. An answer's attachments go with the
+    answer's text (AnswerReaders): the departments' working papers until it is released."""
     proposals = proposals_visible_to(user).values("pk")
     visible = Q(assignment__isnull=True, proposal__in=proposals)
-    visible |= Q(assignment__in=assignments_visible_to(user).values("pk"))
-    visible |= Q(assignment__status__in=[AssignmentStatus.ANSWERED, AssignmentStatus.APPROVED], proposal__in=proposals)
+    visible |= Q(assignment__in=AnswerReaders(user).queryset().values("pk"), proposal__in=proposals)
     return Attachment.objects.filter(visible)
 
 

@@ -27,7 +27,7 @@ from .models import (
     Proposal,
     Satisfaction,
 )
-from .selectors import DaysOverdue
+from .selectors import AnswerReaders, DaysOverdue
 
 # Reads -----------------------------------------------------------------------
 
@@ -85,7 +85,26 @@ def answer_class_field() -> serializers.ChoiceField:
     )
 
 
-class AssignmentRowSerializer(serializers.ModelSerializer):
+class ReleasedAnswerMixin:
+    """``answer`` and ``answer_class`` empty for a reader the answer is not yet released to
+    (selectors.AnswerReaders), exactly as before the department answered."""
+
+    def to_representation(self, instance: Assignment) -> dict[str, Any]:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        context = self.context  # type: ignore[attr-defined]
+        readers = context.get("answer_readers")
+        if readers is None:
+            request = context.get("request")
+            readers = context["answer_readers"] = AnswerReaders(getattr(request, "user", None))
+        siblings = None
+        if "assignments" in getattr(instance.proposal, "_prefetched_objects_cache", {}):
+            siblings = list(instance.proposal.assignments.all())
+        if not readers(instance, siblings):
+            data["answer"], data["answer_class"] = "", ""
+        return data
+
+
+class AssignmentRowSerializer(ReleasedAnswerMixin, serializers.ModelSerializer):
     """An assignment as listed inside its proposal."""
 
     department = RefSerializer(read_only=True)
@@ -177,7 +196,7 @@ class ProposalRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ReleasedAnswerMixin, serializers.ModelSerializer):
     """An assignment in the department's inbox."""
 
     proposal = ProposalRefSerializer(read_only=True)

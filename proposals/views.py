@@ -327,6 +327,7 @@ def _render_detail(
     visible_assignments = set(
         selectors.assignments_visible_to(user).filter(proposal=proposal).values_list("pk", flat=True)
     )
+    readers = selectors.AnswerReaders(user)
     can_cosign = (
         policy.allows(proposal, "cosign", user)
         and user.pk != proposal.proposer_id
@@ -348,7 +349,9 @@ def _render_detail(
         "invited": _by_strokes(_person(i.delegate) for i in invitations if i.declined_at is None),
         "declined": _by_strokes(_person(i.delegate) for i in invitations if i.declined_at is not None),
         "merged": list(proposal.merged.only("id", "number", "title")),
-        "assignments": [{"a": a, "linked": a.pk in visible_assignments} for a in assignments],
+        "assignments": [
+            {"a": a, "linked": a.pk in visible_assignments, "answer": readers(a, assignments)} for a in assignments
+        ],
         "feedbacks": list(proposal.feedbacks.select_related("by__profile")),
         "timeline": _timeline(proposal, assignments),
         "actions": actions,

@@ -231,13 +231,17 @@ def test_an_unrelated_member_gets_404(client, people, alices_draft):
     assert r.status_code == 302  # to sign in
 
 
-def test_an_answer_attachment_is_the_departments_until_it_answers(client, people, lead):
+def test_an_answer_attachment_is_the_departments_until_the_head_releases_the_answer(client, people, lead):
     a = attachment_add(user=people["handler"], proposal=lead.proposal, assignment=lead, upload=_upload("a.png", PNG))
+    lead = transition(lead, "answer", people["handler"], answer="已延长至19:30。", answer_class="A")
     for who in ["handler", "head", "committee", "office", "auditor"]:
         assert _download(client, people[who], a).status_code == 200, who
     for who in ["alice", "bob", "dave", "hr_handler"]:
         assert _download(client, people[who], a).status_code == 404, who
-    transition(lead, "answer", people["handler"], answer="已延长至19:30。", answer_class="A")
+    co = Assignment.objects.get(proposal=lead.proposal, role="co")
+    co = transition(transition(co, "accept", people["hr_handler"]), "answer", people["hr_handler"], answer="同意。")
+    assert _download(client, people["alice"], a).status_code == 404
+    transition(lead, "approve", people["head"])
     r = _download(client, people["alice"], a)
     assert r.status_code == 200 and b"".join(r.streaming_content) == PNG
     assert _download(client, people["dave"], a).status_code == 404

@@ -33,6 +33,7 @@ from workflow.services import transition
 
 from . import serializers as s
 from .attachment_views import file_response
+from .attachments import ACCEPTED as ACCEPTED_FILE_TYPES
 from .attachments import welfare_attachment_add, welfare_attachment_serve, welfare_attachments_visible_to
 from .claims import medical_claim_decide, medical_claim_file, medical_claims_visible_to
 from .models import (
@@ -301,7 +302,12 @@ class WelfareAttachmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="下载证明材料或收据（可查看该申请敏感信息者；每次下载记入敏感信息查看记录）",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: ErrorSerializer, 404: ErrorSerializer},
+        # Served in the type read from the file's content when it was uploaded (ACCEPTED).
+        responses={
+            **{(200, t.content_type): OpenApiTypes.BINARY for t in ACCEPTED_FILE_TYPES},
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: Any = None) -> FileResponse:

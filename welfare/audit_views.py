@@ -1,6 +1,6 @@
 """The auditor's page of the sensitive-field access log (敏感信息查看记录): who was served which
-request's diagnosis, income, ID number or confidential file unmasked, when and how. The
-same rows as /api/v1/welfare-access-log/, for people rather than programs."""
+request's diagnosis, income, ID number, family situation or confidential file unmasked, when
+and how. The same rows as /api/v1/welfare-access-log/, for people rather than programs."""
 
 from __future__ import annotations
 

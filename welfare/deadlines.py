@@ -24,7 +24,7 @@ Who is reminded (level 0 whoever must act, 1 the level above, 2 the union office
   assign  0, 1, 2 the union office (nobody sits above it for welfare)
   answer  0 the handler; 1 and 2 the handler and the whole union office
 Reminders name the request's title, the step and the due date only: no sensitive field
-(diagnosis, income, ID number), no amount, no applicant.
+(diagnosis, income, ID number, family situation), no amount, no applicant.
 """
 
 from __future__ import annotations

@@ -155,6 +155,8 @@ _SENSITIVE_COLUMNS: tuple[tuple[str, float, str], ...] = (
     ("income", 18, AMOUNT),
     ("id_number", 22, TEXT),
 )
+# The sensitive fields the queue sheet shows (not the family situation: a long text for the page).
+QUEUE_SENSITIVE_FIELDS: tuple[str, ...] = tuple(name for name, _w, _f in _SENSITIVE_COLUMNS)
 
 
 def queue_columns() -> list[Column]:

@@ -112,8 +112,17 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     WelfareKind.OTHER: (),
 }
 ALL_KIND_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for fs in KIND_FIELDS.values() for f in fs))
-# The fields only some roles may read (shown as *** to the others).
-SENSITIVE_FIELDS: tuple[str, ...] = ("diagnosis", "income", "id_number")
+# The fields only some roles may read (shown as *** to the others): illness, income, the ID
+# number, and a hardship request's account of the family (which names illnesses and debts).
+SENSITIVE_FIELDS: tuple[str, ...] = ("diagnosis", "income", "id_number", "family_situation")
+# Those of them every kind asks for (the others belong to one kind, KIND_FIELDS).
+COMMON_SENSITIVE_FIELDS: tuple[str, ...] = tuple(f for f in SENSITIVE_FIELDS if f not in ALL_KIND_FIELDS)
+
+
+def sensitive_fields_of(kind: str) -> tuple[str, ...]:
+    """The sensitive fields a request of this kind has."""
+    return tuple(f for f in SENSITIVE_FIELDS if f in COMMON_SENSITIVE_FIELDS or f in KIND_FIELDS.get(kind, ()))
+
 
 _YEAR = [MinValueValidator(1950), MaxValueValidator(2100)]
 

@@ -106,7 +106,11 @@ def queue_xlsx(request: HttpRequest) -> HttpResponse:
         )
     )
     unmasked = sensitive_serve(
-        user=request.user, requests=requests, channel=AccessChannel.EXPORT, path=request.get_full_path()
+        user=request.user,
+        requests=requests,
+        channel=AccessChannel.EXPORT,
+        path=request.get_full_path(),
+        fields=exports.QUEUE_SENSITIVE_FIELDS,
     )
     filename, fallback = exports.queue_filename(today=local_date(timezone.now()))
     return exports.xlsx_response(

@@ -1,7 +1,8 @@
 """Privacy of a welfare request's sensitive fields, decided in one place.
 
 Who may *see* a request at all is welfare.selectors.welfare_requests_visible_to. Among
-those, who reads the sensitive fields (diagnosis, income, ID number) unmasked is:
+those, who reads the sensitive fields (diagnosis, income, ID number, family situation)
+unmasked is:
 
 - the policy table (welfare/rules.py, action ``view_sensitive`` in any state): the
   applicant, the sub-union chair of the request's unit, the union office;

@@ -50,8 +50,9 @@ RULES: list[Rule] = [
     rule(W, "close", states=["answered"], roles=[OFFICE]),
     # The applicant may withdraw until the request is answered.
     rule(W, "withdraw", states=["submitted", "reviewed", "assigned"], roles=[MEMBER], object_perm=AS_APPLICANT),
-    # Reading the sensitive fields (diagnosis, income, ID number) unmasked, in any state: the
-    # applicant, the reviewing chair of the request's unit and the union office that handles it.
+    # Reading the sensitive fields (diagnosis, income, ID number, family situation) unmasked,
+    # in any state: the applicant, the reviewing chair of the request's unit and the union
+    # office that handles it.
     # Everyone else who may see the request (auditors, admins) sees them masked unless an admin
     # granted them the model permission welfare.view_sensitive_welfarerequest (welfare.privacy).
     rule(W, "view_sensitive", states=[ANY_STATE], roles=[MEMBER], object_perm=AS_APPLICANT),

@@ -50,6 +50,7 @@ class WelfareRequestSerializer(serializers.ModelSerializer):
     diagnosis = serializers.CharField(read_only=True, help_text=_MASK_HELP)
     income = serializers.CharField(read_only=True, allow_null=True, help_text=f"{_MASK_HELP}；否则为金额（元）")
     id_number = serializers.CharField(read_only=True, help_text=_MASK_HELP)
+    family_situation = serializers.CharField(read_only=True, help_text=f"困难补助：家庭困难情况；{_MASK_HELP}")
     batch = BatchRefSerializer(read_only=True, allow_null=True, help_text="疗休养：分配的批次（批准后）")
 
     class Meta:

@@ -40,7 +40,15 @@ from . import privacy, services
 from .attachment_views import attachments_context
 from .claim_views import claims_context
 from .forms import WelfareRequestForm
-from .models import KIND_FIELDS, SENSITIVE_FIELDS, WelfareKind, WelfareRequest, WelfareStatus
+from .models import (
+    COMMON_SENSITIVE_FIELDS,
+    KIND_FIELDS,
+    SENSITIVE_FIELDS,
+    WelfareKind,
+    WelfareRequest,
+    WelfareStatus,
+    sensitive_fields_of,
+)
 from .selectors import welfare_requests_visible_to
 
 TRANSITION_LABELS: dict[str, Any] = {
@@ -134,7 +142,7 @@ class WelfareFilingForm(WelfareRequestForm):
             {
                 "legend": _("个人及家庭情况（仅申请人、分工会主席和校工会可见）"),
                 "kind": "",
-                "fields": [self[n] for n in SENSITIVE_FIELDS],
+                "fields": [self[n] for n in COMMON_SENSITIVE_FIELDS],
             },
         ]
         for kind, names in KIND_FIELDS.items():
@@ -339,7 +347,7 @@ def _sensitive(request: HttpRequest, item: WelfareRequest) -> dict[str, Any]:
         user=request.user, requests=[item], channel="page", path=request.get_full_path()
     )
     rows = []
-    for name in SENSITIVE_FIELDS:
+    for name in sensitive_fields_of(item.kind):
         value = getattr(item, name)
         if unmasked and value in (None, ""):
             continue
@@ -356,7 +364,7 @@ def _kind_facts(item: WelfareRequest) -> list[dict[str, Any]]:
     facts = []
     for name in KIND_FIELDS.get(item.kind, ()):
         value = getattr(item, name)
-        if value in (None, ""):
+        if value in (None, "") or name in SENSITIVE_FIELDS:  # those are in _sensitive's rows
             continue
         display = getattr(item, f"get_{name}_display", None)
         facts.append({"label": _label(name), "value": display() if display else value})

@@ -190,7 +190,7 @@ def test_the_applicant_reads_the_sensitive_fields_and_the_reading_is_logged(clie
     assert ID_X in page and "900.00" in page
     log = SensitiveAccess.objects.get()
     assert (log.user, log.request_id, log.channel) == (wp["dave"], r.pk, "page")
-    assert set(log.fields) == {"income", "id_number"}
+    assert set(log.fields) == {"income", "id_number", "family_situation"}
 
 
 def test_an_auditor_sees_the_sensitive_fields_masked_and_nothing_is_logged(client, wp, file_request):
@@ -201,6 +201,22 @@ def test_an_auditor_sees_the_sensitive_fields_masked_and_nothing_is_logged(clien
     assert page.count("***") == 3
     assert "提交申请" in page  # the timeline is there
     assert not SensitiveAccess.objects.exists()
+
+
+def test_a_hardship_requests_family_situation_is_masked_for_auditors_on_the_page_and_in_the_api(
+    client, wp, file_request, client_for
+):
+    r = file_request("hardship")
+    situation = r.family_situation
+    client.force_login(wp["auditor"])
+    page = client.get(reverse("welfare:detail", args=[r.pk])).content.decode()
+    assert situation not in page and "家庭困难情况" in page
+    body = client_for("auditor").get(f"/api/v1/welfare-requests/{r.pk}/").json()
+    assert body["family_situation"] == "***"
+    for who in ("dave", "chair", "office"):
+        client.force_login(wp[who])
+        assert situation in client.get(reverse("welfare:detail", args=[r.pk])).content.decode(), who
+        assert client_for(who).get(f"/api/v1/welfare-requests/{r.pk}/").json()["family_situation"] == situation
 
 
 # Lists ---------------------------------------------------------------------------------

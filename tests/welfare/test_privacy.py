@@ -147,7 +147,7 @@ def test_filing_returns_the_applicants_own_values_and_logs_them(client_for, pers
     r = client_for("dave").post(URL, body, format="json")
     assert (r.status_code, r.json()["income"], r.json()["id_number"]) == (201, "800.00", ID_X)
     (entry,) = logged()
-    assert (entry.user_id, entry.fields) == (personas["dave"].pk, ["income", "id_number"])
+    assert (entry.user_id, entry.fields) == (personas["dave"].pk, ["income", "id_number", "family_situation"])
 
 
 def test_an_admin_granted_the_permission_reads_unmasked(client_for, personas, visit):
@@ -211,7 +211,11 @@ def test_auditors_and_admins_read_the_access_log_and_filter_it_by_request(client
         assert sorted(row["user"]["id"] for row in only_a) == sorted([personas["office"].pk, personas["dave"].pk])
         row = only_a[0]
         assert set(row) == {"id", "at", "user", "request", "field_names", "channel", "path"}
-        assert row["request"] == a.pk and row["channel"] == "api" and row["field_names"] == ["income", "id_number"]
+        assert (
+            row["request"] == a.pk
+            and row["channel"] == "api"
+            and row["field_names"] == ["income", "id_number", "family_situation"]
+        )
     assert b.pk in {row["request"] for row in client_for("auditor").get(LOG_URL).json()["results"]}
 
 

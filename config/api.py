@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.metadata import SimpleMetadata
@@ -115,8 +116,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+@csrf_exempt
 def not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Unknown URLs under /api/ answer in the API's error shape, not Django's HTML page."""
+    """Unknown URLs under /api/ answer in the API's error shape, not Django's HTML page.
+    Whatever the method: an API client signs in with a token and sends no CSRF token, so
+    without the exemption a POST to an unknown URL would get Django's HTML 403 page instead."""
     return JsonResponse(error_body("not_found", exceptions.NotFound.default_detail), status=404)
 
 
@@ -156,6 +160,52 @@ def parse_body(serializer_class: type[serializers.Serializer], data: Any, **cont
 def reject_body(data: Any) -> None:
     """For actions that take no body: any field is an unknown field."""
     reject_unknown_fields(body_dict(data), ())
+
+
+# The schema's error responses ------------------------------------------------
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the errors any operation can answer, in the API's
+    error shape, added to every operation where they can happen (a view's own declaration of
+    the same status is kept):
+
+    - 400: a NUL in the query string is refused on every path (config/inputs.py), and so is a
+      bad body or filter value;
+    - 401: without a valid token, wherever signing in is needed;
+    - 403: a caller without the right (or a write signed in by session cookie without its
+      CSRF token);
+    - 404: an id in the path that names nothing the caller may see, or a page past the last;
+    - 415: a body in a media type the operation does not parse.
+    """
+    general = {
+        400: _("请求无效：参数、请求体或其中的字符不被接受。"),
+        401: _("未登录，或令牌无效。"),
+        403: _("无权执行此操作。"),
+        404: _("对象不存在或无权查看，或页码超出范围。"),
+        415: _("不支持请求体的媒体类型。"),
+    }
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            signed_in = bool(operation.get("security"))
+            params = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
+            applies = {
+                400: True,
+                401: signed_in,
+                403: signed_in,
+                404: "{" in path or "page" in params,
+                415: "requestBody" in operation,
+            }
+            responses = operation.setdefault("responses", {})
+            for status, description in general.items():
+                if applies[status]:
+                    responses.setdefault(str(status), _error_response(str(description)))
+    return result
 
 
 class Metadata(SimpleMetadata):

@@ -49,6 +49,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a 404 in the API's own error shape. Only paths ending in a
-    # slash, so CommonMiddleware still redirects a missing trailing slash first.
-    re_path(r"^(.*/)?$", not_found),
+    # slash, so CommonMiddleware still redirects a missing trailing slash first. [\s\S]: a
+    # percent-encoded newline in the path is part of it too.
+    re_path(r"^([\s\S]*/)?$", not_found),
 ]

@@ -166,6 +166,8 @@ SPECTACULAR_SETTINGS = {
         "WelfareStatusEnum": "welfare.models.WelfareStatus",
         "WelfareKindEnum": "welfare.models.WelfareKind",
     },
+    # The enums' own hook, then the errors every operation can answer (config.api.document_errors).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_errors"],
 }
 
 # Celery: the embedded filesystem broker by default so `make run` needs no server.

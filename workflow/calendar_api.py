@@ -20,7 +20,14 @@ from config.api import ErrorSerializer, parse_body
 
 from . import policy
 from .calendar import YearSource, local_date
-from .calendar_years import YearSchedule, calendar_year_enter, year_schedule, years_overview
+from .calendar_years import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    YearSchedule,
+    calendar_year_enter,
+    year_schedule,
+    years_overview,
+)
 from .errors import Conflict, InvalidPayload, NotPermitted, NotVisible
 from .models import EnteredYear
 
@@ -73,6 +80,15 @@ def _data(schedule: YearSchedule) -> dict[str, Any]:
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer}
 
 
+def _year(text: str) -> int:
+    """The year in the address: four digits, and one the product counts with (as on the year's
+    page); year 0000 or 0999 names no schedule and is a 404, not a calendar computed for it."""
+    year = int(text)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NotVisible()
+    return year
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="各年份的节假日安排及其来源", responses={200: YearScheduleSerializer(many=True), **ERRORS}
@@ -109,7 +125,7 @@ class CalendarYearViewSet(viewsets.ViewSet):
         return Response([_data(s) for s in years_overview(today=today)])
 
     def retrieve(self, request: Request, year: str) -> Response:
-        return Response(_data(year_schedule(int(year))))
+        return Response(_data(year_schedule(_year(year))))
 
     def create(self, request: Request) -> Response:
         data = parse_body(YearEntrySerializer, request.data)
@@ -121,10 +137,10 @@ class CalendarYearViewSet(viewsets.ViewSet):
         return self._enter(request, data["year"], data, status.HTTP_201_CREATED)
 
     def update(self, request: Request, year: str) -> Response:
-        return self._correct(request, int(year), partial=False)
+        return self._correct(request, _year(year), partial=False)
 
     def partial_update(self, request: Request, year: str) -> Response:
-        return self._correct(request, int(year), partial=True)
+        return self._correct(request, _year(year), partial=True)
 
     def _correct(self, request: Request, year: int, *, partial: bool) -> Response:
         data = parse_body(YearEntrySerializer, request.data)

@@ -3,6 +3,7 @@ calendar can take are refused with 400 and a precise code, in one place (config/
 permission before state; unknown names are 404s."""
 
 import pytest
+from django.test import Client
 
 from .conftest import assert_error
 
@@ -93,12 +94,19 @@ def test_impossible_or_absurd_dates_are_field_errors(api, opens, field):
     assert_error(api("alice").post("/api/v1/sessions/", body, format="json"), 403, "permission_denied")
 
 
-def test_an_unknown_transition_is_a_404_and_an_unmatched_path_a_json_404(api, submitted):
+def test_an_unknown_transition_is_a_404_and_an_unmatched_path_a_json_404(api, people, submitted):
     p = submitted()
     assert_error(api("committee").post(f"/api/v1/proposals/{p.pk}/transitions/fly/"), 404, "unknown_transition")
     for method in ("get", "post", "patch"):
         r = getattr(api("alice"), method)("/api/v1/no/such/path/")
         assert r.status_code == 404 and r.json()["code"] == "not_found"
+    # A newline in the path, and a signed-in browser's POST without a CSRF token: the same JSON 404.
+    r = api("alice").post("/api/v1/proposals/1/transitions/%0Afly/")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(people["alice"])
+    r = browser.post("/api/v1/no/such/path/")
+    assert r.status_code == 404 and r["Content-Type"] == "application/json" and r.json()["code"] == "not_found"
 
 
 def test_permission_is_checked_before_state(api, submitted):

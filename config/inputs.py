@@ -8,8 +8,10 @@
   is anywhere near.
 - Numbers: an integer outside PostgreSQL's bigint, or a NaN/Infinity, is refused from JSON;
   numbers typed into query filters are bounded by `BoundedFilterSet`.
-- Dates: `SANE_YEARS` bounds every date the API accepts (`AwareDateTimeField`), so year 936 or
-  9999 never reaches a calendar computation.
+- Dates: `SANE_YEARS` bounds every date the API accepts (`AwareDateTimeField`), and every date
+  and date-time of an HTML form (`bound_form_dates`: every Django DateField and DateTimeField,
+  so the pages, the payload forms the services validate with and the filters), so year 936 or
+  9999 never reaches a calendar computation or a row.
 
 Each refusal is a 400 with a precise `code` (`invalid_character`, `too_deep`, `out_of_range`)
 in the API's error shape, or a Chinese 400 page.
@@ -23,6 +25,8 @@ from collections.abc import Callable
 from typing import Any
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -145,6 +149,21 @@ class AwareDateTimeField(serializers.DateTimeField):
         if not SANE_YEARS[0] <= result.year <= SANE_YEARS[1]:
             self.fail("out_of_range", first=SANE_YEARS[0], last=SANE_YEARS[1])
         return result
+
+
+def validate_sane_year(value: Any) -> None:
+    """A date or date-time of a form in the years the product can mean (`SANE_YEARS`)."""
+    if value is not None and not SANE_YEARS[0] <= value.year <= SANE_YEARS[1]:
+        message = _("时间应在 {first} 年到 {last} 年之间。").format(first=SANE_YEARS[0], last=SANE_YEARS[1])
+        raise ValidationError(message, code="out_of_range")
+
+
+def bound_form_dates() -> None:
+    """Give every Django form DateField and DateTimeField the `SANE_YEARS` check, beside the
+    field with what was typed kept, as their own validators are (called once, at start-up)."""
+    for field_class in (forms.DateField, forms.DateTimeField):
+        if validate_sane_year not in field_class.default_validators:
+            field_class.default_validators = [*field_class.default_validators, validate_sane_year]
 
 
 class BoundedFilterSet(django_filters.FilterSet):

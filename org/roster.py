@@ -25,7 +25,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import ProhibitNullCharactersValidator, validate_email
 from django.db import models, transaction
 from django.db.models import Prefetch
 from django.utils import translation
@@ -286,6 +286,14 @@ def _parse_row(
     delegation = cell("delegation")
     mobile = cell("mobile")
 
+    # PostgreSQL's text columns cannot hold a NUL: refused as every form refuses it, with
+    # Django's own validator (config/inputs.py).
+    typed = [v for v in (username, full_name, department, cell("roles"), email, delegation, mobile) if v]
+    try:
+        for value in typed:
+            ProhibitNullCharactersValidator()(value)
+    except ValidationError as exc:
+        errors.append(_row_error(row, exc.messages[0]))
     if not username:
         errors.append(_row_error(row, _("缺少工号")))
     else:

@@ -203,6 +203,11 @@ def objection_raise(
         raise InvalidPayload(
             fields={"text": [_("异议内容不能超过 %(n)s 字。") % {"n": OBJECTION_MAX_LENGTH}]},
         )
+    from .publicity_forms import ObjectionForm
+
+    form = ObjectionForm(data={"text": text})  # the rest of the form's rules (no NUL characters)
+    if not form.is_valid():
+        raise InvalidPayload(fields={k: [str(m) for m in v] for k, v in form.errors.items()})
     now = now or timezone.now()
     with transaction.atomic():
         locked = WelfareRequest.objects.select_for_update().get(pk=request.pk)

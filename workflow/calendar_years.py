@@ -54,6 +54,7 @@ WARN_FROM = (11, 1)
 WARN_EVERY = timedelta(days=7)
 
 WEEKEND = (5, 6)
+MAX_RANGE_DAYS = 31  # the longest range of days `parse_days` reads (春节 and 国庆 are 8 or 9)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,9 @@ def parse_days(text: str) -> tuple[list[date], list[str]]:
         m = _RANGE.match(piece)
         if m:
             first, last = _one_date(m.group(1)), _one_date(m.group(2))
-            if first is None or last is None or last < first:
+            # No holiday of a notice lasts a month; a longer range is a typing error, and an
+            # unbounded one (2027-01-04~9999-12-31) would be millions of days and messages.
+            if first is None or last is None or last < first or (last - first).days >= MAX_RANGE_DAYS:
                 errors.append(_("“%(text)s”不是有效的日期范围，应写作 2027-10-01~2027-10-07。") % {"text": piece})
                 continue
             span = (first + timedelta(days=i) for i in range((last - first).days + 1))

@@ -190,4 +190,13 @@ def offered(page: Page) -> list[str]:
 def fits_phone(page: Page) -> None:
     """Nothing on the page makes a phone scroll sideways."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} scrolls sideways on a phone: {width}px wide"
+    if width > PHONE["width"]:
+        # Name the elements that stick out, so a failure says what to fix.
+        wide = page.evaluate(
+            """(w) => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w)
+                .slice(-5)
+                .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${(e.textContent || '').trim().slice(0, 60)}`)""",
+            PHONE["width"],
+        )
+        raise AssertionError(f"{page.url} scrolls sideways on a phone: {width}px wide; " + " | ".join(wide))

@@ -54,6 +54,8 @@ class Kind:
     amount_requested: str
     amount_approved: str
     facts: dict[str, str] = field(default_factory=dict)  # how the detail page shows them
+    # The kind's own sensitive fields, shown in 个人及家庭情况 (masked for those without the right).
+    sensitive: dict[str, str] = field(default_factory=dict)
 
 
 KINDS = {
@@ -64,7 +66,7 @@ KINDS = {
         {"family_situation": "配偶长期患病，子女在读，家庭负担重。", "income": INCOME},
         "3000.00",
         "2000.00",
-        {"家庭困难情况": "配偶长期患病，子女在读，家庭负担重。"},
+        sensitive={"家庭困难情况": "配偶长期患病，子女在读，家庭负担重。"},
     ),
     "must_visit": Kind(
         "must_visit",
@@ -341,6 +343,8 @@ def reads_the_decision(page: Page, kind: Kind, path: str) -> None:
     # Their own sensitive fields, unmasked for them.
     expect(page.locator("section.sensitive")).to_contain_text("以下为敏感信息，您的查看已被记录，请勿外传。")
     expect(fact(page, "身份证号码", "sensitive-title")).to_have_text(ID_X)
+    for label, value in kind.sensitive.items():
+        expect(fact(page, label, "sensitive-title")).to_have_text(value)
     if kind.key == "hardship":
         expect(fact(page, "公示期", "publicity-title")).to_have_text(f"{PUBLICITY} 公示期满")
         expect(fact(page, "公示异议", "publicity-title")).to_have_text("共 0 条")
@@ -351,15 +355,16 @@ def reads_the_decision(page: Page, kind: Kind, path: str) -> None:
     expect(page.locator("ol.timeline > li").last.locator(".state")).to_have_text("→ 已办结")
 
 
-def auditor_reads_it_masked(page: Page, path: str) -> None:
+def auditor_reads_it_masked(page: Page, path: str, kind: Kind) -> None:
     page.goto(path)
     expect(status_of(page)).to_have_text("已办结")
     no_actions(page)
     expect(page.locator("section.sensitive")).to_contain_text("敏感信息已隐藏。")
-    for label in ("病情诊断", "家庭人均月收入（元）", "身份证号码"):
+    for label in ("病情诊断", "家庭人均月收入（元）", "身份证号码", *kind.sensitive):
         expect(fact(page, label, "sensitive-title")).to_have_text("***")
     text = page.locator("main").inner_text()
     assert ID_X not in text and DIAGNOSIS not in text and INCOME not in text
+    assert not any(value in text for value in kind.sensitive.values())
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -440,10 +445,11 @@ def test_a_request_of_each_kind_is_filed_reviewed_assigned_answered_and_closed_t
 
         # Nobody else of the unit, nor another unit's chair, knows they exist; the auditor reads them masked.
         erin, other_chair, auditor = sign_in("erin"), sign_in("other_chair"), sign_in("auditor")
-        for path in paths.values():
+        for kind in kinds:
+            path = paths[kind.key]
             is_not_found(erin, path)
             is_not_found(other_chair, path)
-            auditor_reads_it_masked(auditor, path)
+            auditor_reads_it_masked(auditor, path, kind)
 
     close_browser(sign_in)
     for kind in kinds:

@@ -27,6 +27,7 @@ EVENT_TITLES = {
     "assignment.request_extension": gettext_noop("{item} 申请延期，待审批"),
     "assignment.grant_extension": gettext_noop("{item} 的延期申请已批准"),
     "assignment.refuse_extension": gettext_noop("{item} 的延期申请未获批准"),
+    "assignment.lapse": gettext_noop("{item}：本轮办理已结束，记为未反馈"),
     "proposal.supervise": gettext_noop("提案《{item}》的督办状态已更新"),
     "welfarerequest.submit": gettext_noop("福利申请《{item}》已提交，待分工会审核"),
     "welfarerequest.review": gettext_noop("福利申请《{item}》已通过分工会审核，待校工会分派"),

@@ -93,7 +93,12 @@ class AssignmentFlow(flow.Flow):
         .Permission(DEPARTMENT_QUEUE, obj=_department)
         .Next(this.after_sign)
     )
-    after_sign = flow.If(lambda a: _status(a) == AssignmentStatus.RETURNED).Then(this.reassign).Else(this.answer)
+    after_sign = (
+        flow.Switch()
+        .Case(this.reassign, lambda a: _status(a) == AssignmentStatus.RETURNED)
+        .Case(this.end, lambda a: _status(a) == AssignmentStatus.LAPSED)
+        .Default(this.answer)
+    )
     answer = (
         flow.ManualTask()
         .Annotation(title=_("起草答复"))
@@ -103,6 +108,7 @@ class AssignmentFlow(flow.Flow):
     after_answer = (
         flow.Switch()
         .Case(this.reassign, lambda a: _status(a) == AssignmentStatus.RETURNED)
+        .Case(this.end, lambda a: _status(a) == AssignmentStatus.LAPSED)
         .Case(this.approve, lambda a: a.process.artifact.role == AssignmentRole.LEAD)
         .Default(this.end)
     )

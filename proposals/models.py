@@ -107,6 +107,9 @@ class Satisfaction(models.TextChoices):
 
 
 S = ProposalStatus
+# The states in which no round of the proposal is open any more: the answer is out (the
+# proposer rates it or the committee closes it), or the proposal ended.
+ROUND_SETTLED = frozenset({S.ANSWERED, S.CLOSED, S.REJECTED, S.MERGED, S.WITHDRAWN})
 
 
 @condition("collection_closed", _("不在本次会议的提案征集期内，不能提交。"))
@@ -305,6 +308,14 @@ class Proposal(CountedDue, WorkflowItem):
 
         services.proposal_after_transition(proposal=self, name=name, user=user, payload=payload)
 
+    def follow_ups(self, name: str) -> list[FollowUp]:
+        """Whatever ends a round (the answer released, the proposal closed or ended) settles
+        every assignment still waiting on its department: it lapses (未反馈), in its history,
+        and leaves the deadlines, reminders and task lists."""
+        if self.status not in ROUND_SETTLED:
+            return []
+        return [FollowUp(a, "lapse") for a in self.assignments.filter(status__in=[AS.ASSIGNED, AS.ACCEPTED])]
+
     def notification_recipients(self, name: str) -> list[Any]:
         from . import selectors
 
@@ -394,6 +405,9 @@ class AssignmentStatus(models.TextChoices):
     RETURNED = "returned", _("已退回")
     ANSWERED = "answered", _("已答复")
     APPROVED = "approved", _("已审核")
+    # Closed with the round it belonged to (the proposal was answered or ended) before the
+    # department signed for it or answered it: recorded, and nothing waits on it any more.
+    LAPSED = "lapsed", _("未反馈")
 
 
 class AnswerClass(models.TextChoices):
@@ -484,7 +498,9 @@ class Assignment(CountedDue, WorkflowItem):
         "answer": ("answer",),
         "approve": ("approve",),
         "send_back": ("approve",),
+        "lapse": ("sign", "answer"),
     }
+    internal_transitions = frozenset({"lapse"})
 
     class Meta:
         verbose_name = _("交办")
@@ -581,6 +597,13 @@ class Assignment(CountedDue, WorkflowItem):
     )
     def refuse_extension(self, *, user: Any, reason: str) -> None:
         self.extension_state = ExtensionState.REFUSED
+
+    @transition(field=status, source=[AS.ASSIGNED, AS.ACCEPTED], target=AS.LAPSED)
+    def lapse(self, *, user: Any) -> None:
+        """未反馈: the round ended without this department's answer (Proposal.follow_ups)."""
+        if self.extension_state == ExtensionState.PENDING:
+            # Nothing is left to extend; the request is recorded as not granted.
+            self.extension_state = ExtensionState.REFUSED
 
     @property
     def answer_released(self) -> bool:

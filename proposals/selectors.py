@@ -217,7 +217,7 @@ def _holders(role: str) -> list[Any]:
 
 
 def assignment_recipients(*, assignment: Assignment, event: str) -> list[Any]:
-    if event in {"grant_extension", "refuse_extension", "send_back"}:
+    if event in {"grant_extension", "refuse_extension", "send_back", "lapse"}:
         return list(department_members(assignment.department_id, *DEPT))
     if event == "answer":
         if assignment.role == AssignmentRole.LEAD:

@@ -17,6 +17,7 @@ from workflow.errors import Conflict, InvalidPayload, NotPermitted, NotVisible
 
 from .forms import ProposalForm
 from .models import (
+    ROUND_SETTLED,
     Assignment,
     AssignmentRole,
     AssignmentStatus,
@@ -130,6 +131,11 @@ def invitation_decline(*, invitation: Invitation, user: Any) -> Invitation:
 
 
 def proposal_after_transition(*, proposal: Proposal, name: str, user: Any, payload: dict[str, Any]) -> None:
+    if proposal.status in ROUND_SETTLED:
+        # A returned assignment nobody reassigned before the round ended: the committee's
+        # "reassign" task has nothing left to do (the waiting ones lapse as follow-ups).
+        for returned in proposal.assignments.filter(status=AssignmentStatus.RETURNED, reassigned_at__isnull=True):
+            flowlink.complete_tasks(returned, ("reassign",), user)
     if name == "merge":
         kept: Proposal = payload["into"]
         people = {proposal.proposer, *proposal.co_proposers.all()} - {kept.proposer}

@@ -106,6 +106,7 @@ ACTION_LABELS: dict[str, Any] = {
     "assignment.request_extension": gettext_lazy("申请延期"),
     "assignment.grant_extension": gettext_lazy("批准延期"),
     "assignment.refuse_extension": gettext_lazy("不批准延期"),
+    "assignment.lapse": gettext_lazy("未反馈，随本轮办理关闭"),
     "proposal.admin_edit": gettext_lazy("管理员更正"),
     "assignment.admin_edit": gettext_lazy("管理员更正"),
     "proposal.attach": gettext_lazy("上传附件"),

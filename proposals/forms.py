@@ -7,11 +7,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Department
 
 from .models import AnswerClass, AssignmentRole, Category, Proposal, ProposalStatus, Satisfaction
+
+
+def future(value: Any, message: Any) -> Any:
+    """A deadline someone sets must lie ahead: one already past would start overdue notices and
+    escalations the moment it is saved."""
+    if value is not None and value <= timezone.now():
+        raise forms.ValidationError(message, code="due_not_in_future")
+    return value
 
 
 class TransitionForm(forms.Form):
@@ -52,6 +61,9 @@ class AssignForm(TransitionForm):
         label=_("协办单位"), queryset=Department.objects.all(), required=False
     )
     due = forms.DateTimeField(label=_("办理期限"), required=False)
+
+    def clean_due(self) -> Any:
+        return future(self.cleaned_data.get("due"), _("办理期限必须晚于当前时间。"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -113,7 +125,7 @@ class ExtensionRequestForm(TransitionForm):
     reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean_new_due(self) -> Any:
-        new_due = self.cleaned_data["new_due"]
+        new_due = future(self.cleaned_data["new_due"], _("申请的期限必须晚于当前时间。"))
         if self.item is not None and self.item.due is not None and new_due <= self.item.due:
             raise forms.ValidationError(_("申请的期限必须晚于当前办理期限。"), code="extension_not_later")
         return new_due

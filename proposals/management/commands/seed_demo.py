@@ -46,6 +46,8 @@ from proposals.models import (
     Satisfaction,
 )
 from proposals.services import proposal_cosign, proposal_create, proposal_invite
+from workflow import deadlines
+from workflow.models import DUE_FIELDS
 from workflow.services import transition
 
 RANDOM_SEED = 20200414  # the date of the union's 2020 work plan
@@ -432,7 +434,8 @@ PROPOSALS: tuple[Demo, ...] = (
         "学校对教师出国访学的资助标准较低、名额有限，访学期间绩效待遇下降，影响教师出国研修的积极性。",
         "1. 提高访学资助标准，增加名额；2. 访学期间保留基础性绩效；3. 与国外高校建立稳定的访学合作渠道。",
         "assigned", proposer="daibiao", lead="国际交流处", co=("人事处",),
-        steps="sign co.sign co.answer answer approve fb.s",
+        # 人事处 never gave its opinion; once its time had passed the lead's answer went out (未反馈).
+        steps="sign co.late answer approve fb.s",
         answer="学校已修订《教师出国访学资助办法》，资助名额由每年10名增至20名，资助标准提高30%，"
         "访学期间保留基础性绩效工资。",
         answer_class="A",
@@ -692,7 +695,10 @@ class Seeder:
             proposal_cosign(proposal=p, user=self._user(username))
 
     def _assign(self, p: Proposal, d: Demo) -> None:
-        due = self.now + timedelta(days=d.due_days) if d.due_days is not None else None
+        # Nobody may set a deadline already past: an item overdue in the demo was assigned
+        # long enough ago, so its deadline is moved back afterwards (below).
+        late = d.due_days is not None and d.due_days <= 0
+        due = self.now + timedelta(days=d.due_days) if d.due_days is not None and not late else None
         p = self._go(
             p,
             "assign",
@@ -701,8 +707,17 @@ class Seeder:
             co_departments=[self.departments[c].pk for c in d.co],
             due=due,
         )
+        if late:
+            self._passed_due(p, self.now + timedelta(days=cast(int, d.due_days)))
         for step in d.steps.split():
             self._step(Proposal.objects.get(pk=p.pk), d, step)
+
+    def _passed_due(self, p: Proposal, at: Any) -> None:
+        """The proposal and its assignments as if assigned long ago: due at `at`, in the past."""
+        for item in [Proposal.objects.get(pk=p.pk), *p.current_assignments()]:
+            item.set_due(at)
+            item.save(update_fields=list(DUE_FIELDS))
+            deadlines.sync(item)
 
     def _current(self, p: Proposal, role: str) -> list[Assignment]:
         qs = p.current_assignments().filter(role=role).exclude(status=AssignmentStatus.RETURNED)
@@ -735,6 +750,12 @@ class Seeder:
             for i, a in enumerate(self._current(p, AssignmentRole.CO)):
                 text = d.co_answer if d.co_answer and i == 0 and p.round == 1 else self._co_opinion(a, p.round)
                 transition(a, "answer", self._handler(a), answer=text)
+        elif step == "co.late":
+            # The co-departments' time passed without their opinion (assigned long ago).
+            for a in self._current(p, AssignmentRole.CO):
+                a.set_due(self.now - timedelta(days=1))
+                a.save(update_fields=list(DUE_FIELDS))
+                deadlines.sync(a)
         elif step == "reassign":
             self._go(p, "assign", COMMITTEE, lead_department=self.departments[d.reassign_to].pk, co_departments=[])
         elif step == "close":

@@ -81,10 +81,23 @@ class AssignForm(TransitionForm):
 
 
 class FeedbackForm(TransitionForm):
-    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices)
+    # No choice is made for the proposer: a pre-selected 满意 would inflate the 满意率.
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
         label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # What each choice does, as the lifecycle has it (Proposal.feedback).
+        if self.item is not None and self.item.round >= 2:
+            self.fields["satisfaction"].help_text = _(
+                "请选择。满意或基本满意：提案办结。不满意：本提案已办理两轮，由提案工作委员会办结。"
+            )
+        else:
+            self.fields["satisfaction"].help_text = _(
+                "请选择。满意或基本满意：提案办结。不满意：退回承办单位重新办理一次。"
+            )
 
 
 class AnswerForm(TransitionForm):

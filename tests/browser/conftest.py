@@ -142,7 +142,8 @@ def status_of(page: Page) -> Locator:
 
 
 def fill_fields(form: Locator, fields: dict[str, str | list[str]]) -> None:
-    """Text goes into inputs and text areas; a select takes the option with that label;
+    """Text goes into inputs and text areas; a select or a set of radio buttons takes the
+    option with that label;
     a list checks the check boxes with those labels (multiple choices render as boxes)."""
     for name, value in fields.items():
         if isinstance(value, list):
@@ -150,7 +151,9 @@ def fill_fields(form: Locator, fields: dict[str, str | list[str]]) -> None:
                 form.get_by_label(label, exact=True).check()
             continue
         field = form.locator(f'[name="{name}"]')
-        if field.evaluate("e => e.tagName") == "SELECT":
+        if field.first.get_attribute("type") == "radio":
+            form.get_by_label(value, exact=True).check()
+        elif field.evaluate("e => e.tagName") == "SELECT":
             field.select_option(label=value)
         else:
             field.fill(value)

@@ -147,6 +147,9 @@ def sign_for_and_answer(page: Page, answer: str, answer_class: str = "", *, phon
 def give_feedback(page: Page, proposal: str, satisfaction: str, comment: str) -> None:
     page.goto(proposal)
     expect(status_of(page)).to_have_text("已答复")
+    # The proposer chooses: nothing is pre-selected.
+    expect(page.locator('input[name="satisfaction"]')).to_have_count(3)
+    expect(page.locator('input[name="satisfaction"]:checked')).to_have_count(0)
     perform(page, "feedback", "反馈意见", {"satisfaction": satisfaction, "comment": comment})
 
 

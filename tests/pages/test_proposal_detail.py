@@ -248,6 +248,10 @@ def test_the_proposer_rates_the_answer_and_the_proposal_closes(client, people, d
     body = _detail(client, people["alice"], p)
     assert _buttons(body) == ["feedback"]
     assert "A 已解决或采纳" in body and "已调整供应时间。" in body
+    # Nothing is chosen for the proposer, and the form says what each choice does.
+    radios = re.findall(r'<input type="radio" name="satisfaction"[^>]*>', body)
+    assert len(radios) == 3 and not any("checked" in r for r in radios), radios
+    assert "不满意：退回承办单位重新办理一次。" in body
     r = client.post(reverse("proposals:transition", args=[p.pk, "feedback"]), {"satisfaction": "", "comment": "很好"})
     assert r.status_code == 400
     assert 'id="id_feedback_satisfaction_error"' in r.content.decode()

@@ -118,7 +118,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     ),
     DemoLogin(
         "huiyuan", "马晓东", "信息工程学院", (M,), Role.MEMBER.label,
-        gettext_lazy("查看本人各类福利申请的进度和结果；新建申请；为已参保的子女提交医疗费用报销（附票据）"),
+        gettext_lazy("查看本人各类福利申请的进度和结果；提交申请；为已参保的子女提交医疗费用报销（附票据）"),
     ),
     DemoLogin(
         "shenji", "徐静", "审计处", (Role.AUDITOR, M), Role.AUDITOR.label,

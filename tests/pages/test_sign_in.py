@@ -1,6 +1,9 @@
 """Sign-in, sign-out and where each role lands."""
 
+import re
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +107,10 @@ def test_the_header_shows_the_signed_in_persons_name(client, people):
     client.post(reverse("login"), {"username": "alice", "password": "pw"})
     body = client.get(reverse("proposals:list")).content.decode()
     assert '<span class="whoami">王丽</span>' in body
+
+
+def test_every_page_names_the_sites_icon_and_it_is_served(client):
+    body = client.get(reverse("login")).content.decode()
+    href = re.search(r'<link rel="icon" href="/static/([^"]+)"', body)
+    assert href, body[:500]
+    assert finders.find(href.group(1)) is not None

@@ -26,14 +26,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.exceptions import NoReverseMatch
 
 from notifications.models import Notification
 from proposals.attachments import attachment_add
 from proposals.models import Assignment, Attachment
 from tests.factories import make_user
 from tests.pages.conftest import assign, submit
+from tests.urlwalk import named_patterns, urls_of
 from welfare.models import SENSITIVE_FIELDS, MedicalClaim, WelfareRequest
 from welfare.services import welfare_request_file
 from welfare.validators import resident_id_check_character
@@ -188,34 +187,12 @@ def world(people, departments, session, category):
 WORDS = ["2026", "2027", "illness", "hardship", "answer"]
 
 
-def _patterns(resolver: URLResolver, namespace: str = "", prefix: str = "") -> list[tuple[str, list[str], str]]:
-    """(URL name, parameter names, the pattern's text) for every named pattern."""
-    out = []
-    for p in resolver.url_patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            out += _patterns(p, ns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern) and p.name:
-            params = list(p.pattern.regex.groupindex)
-            if "format" not in params:  # the router's .json duplicates
-                out.append((namespace + p.name, params, prefix + str(p.pattern)))
-    return out
-
-
 def _urls(ids: list[int]) -> list[tuple[str, bool]]:
     """Every URL to GET, and whether it belongs to the admin site."""
     seen: dict[str, bool] = {}
-    for name, params, text in _patterns(get_resolver()):
+    for name, params, text in named_patterns():
         admin = text.startswith("admin/")
-        choices = [[str(i) for i in ids] + WORDS for _ in params]
-        combos: list[list[str]] = [[]]
-        for values in choices:
-            combos = [[*c, v] for c in combos for v in values]
-        for combo in combos:
-            try:
-                url = reverse(name, kwargs=dict(zip(params, combo, strict=True)))
-            except NoReverseMatch:
-                continue
+        for url in urls_of(name, params, [str(i) for i in ids] + WORDS):
             seen.setdefault(url, admin)
             if not params and not admin:
                 seen.setdefault(url + "?tab=all", admin)

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from django.urls.exceptions import NoReverseMatch, Resolver404
+from django.urls import resolve
+from django.urls.exceptions import Resolver404
+
+from tests.urlwalk import named_patterns, urls_of
 
 # Mounted by config.urls besides the pages: the admin site, the API and set_language have
 # their own tests (tests/test_admin.py, tests/api/).
@@ -206,33 +208,13 @@ def form_kind(path: str) -> tuple[str, ...]:
     return (match.view_name, *(str(v) for v in match.kwargs.values() if not str(v).isdigit()))
 
 
-def _patterns(resolver: URLResolver, namespace: str = "", prefix: str = "") -> list[tuple[str, list[str], str]]:
-    """(URL name, parameter names, the pattern's text) for every named pattern (the walk of
-    tests/test_confidential.py)."""
-    out = []
-    for p in resolver.url_patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            out += _patterns(p, ns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern) and p.name:
-            out.append((namespace + p.name, list(p.pattern.regex.groupindex), prefix + str(p.pattern)))
-    return out
-
-
 def page_urls(values: list[str]) -> dict[str, list[str]]:
     """URL name -> every URL of that page pattern with its parameters taken from ``values``."""
     urls: dict[str, list[str]] = {}
-    for name, params, text in _patterns(get_resolver()):
+    for name, params, text in named_patterns():
         if text.startswith(NOT_PAGES):
             continue
-        combos: list[list[str]] = [[]]
-        for _param in params:
-            combos = [[*c, v] for c in combos for v in values]
-        for combo in combos:
-            try:
-                url = reverse(name, kwargs=dict(zip(params, combo, strict=True)))
-            except NoReverseMatch:
-                continue
+        for url in urls_of(name, params, values):
             if url not in urls.setdefault(name, []):
                 urls[name].append(url)
     return urls
